@@ -1,0 +1,597 @@
+//! The table of every configuration option: environment variable, CLI flag, default and help.
+//!
+//! This table is the single source of truth for `--help`, `check-config` output and
+//! `docs/configuration.md` (a test compares the two). Each concern file of `config/` reads its
+//! values by environment-variable name through [`super::Settings`].
+
+/// How an option takes its value on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `--flag VALUE` or `--flag=VALUE`.
+    Value,
+    /// A boolean: `--flag` alone means `true`; `--flag=false` is accepted too.
+    Bool,
+}
+
+/// One configuration option.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    /// Environment variable, also the key in `.env` files.
+    pub env: &'static str,
+    /// Long CLI flag without the leading dashes.
+    pub flag: &'static str,
+    /// Default as shown in the docs; `None` means unset.
+    pub default: Option<&'static str>,
+    /// Never printed or logged when true.
+    pub secret: bool,
+    /// How the flag takes its value.
+    pub kind: Kind,
+    /// Group heading in `--help` and the docs.
+    pub group: &'static str,
+    /// One-line description.
+    pub help: &'static str,
+}
+
+const fn opt(
+    env: &'static str,
+    flag: &'static str,
+    default: Option<&'static str>,
+    group: &'static str,
+    help: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        env,
+        flag,
+        default,
+        secret: false,
+        kind: Kind::Value,
+        group,
+        help,
+    }
+}
+
+const fn flag(
+    env: &'static str,
+    flag: &'static str,
+    default: &'static str,
+    group: &'static str,
+    help: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        env,
+        flag,
+        default: Some(default),
+        secret: false,
+        kind: Kind::Bool,
+        group,
+        help,
+    }
+}
+
+const fn secret(
+    env: &'static str,
+    flag: &'static str,
+    group: &'static str,
+    help: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        env,
+        flag,
+        default: None,
+        secret: true,
+        kind: Kind::Value,
+        group,
+        help,
+    }
+}
+
+const SERVER: &str = "Server";
+const LOGGING: &str = "Logging";
+const TOOLS: &str = "Tools";
+const JIRA: &str = "Jira";
+const CONFLUENCE: &str = "Confluence";
+const ATLASSIAN: &str = "Atlassian (both services)";
+
+/// Every option, in the order `--help` and the docs list them.
+pub const OPTIONS: &[OptionSpec] = &[
+    // Server
+    opt(
+        "TRANSPORT",
+        "transport",
+        Some("stdio"),
+        SERVER,
+        "stdio, sse or streamable-http; sse and streamable-http both serve /mcp and /sse on one port",
+    ),
+    opt(
+        "HOST",
+        "host",
+        Some("0.0.0.0"),
+        SERVER,
+        "address the HTTP server binds (HTTP transports only)",
+    ),
+    opt(
+        "PORT",
+        "port",
+        Some("8000"),
+        SERVER,
+        "TCP port of the HTTP server",
+    ),
+    opt(
+        "STREAMABLE_HTTP_PATH",
+        "path",
+        Some("/mcp"),
+        SERVER,
+        "path of the Streamable HTTP endpoint",
+    ),
+    flag(
+        "STATELESS",
+        "stateless",
+        "false",
+        SERVER,
+        "Streamable HTTP without sessions, answering plain JSON (for load balancers and serverless callers)",
+    ),
+    opt(
+        "PUBLIC_BASE_URL",
+        "public-base-url",
+        None,
+        SERVER,
+        "URL clients use to reach this server (e.g. https://mcp.example.com); its host is allowed by default",
+    ),
+    opt(
+        "MCP_ALLOWED_HOSTS",
+        "allowed-hosts",
+        Some("localhost,127.0.0.1,::1 + host of PUBLIC_BASE_URL"),
+        SERVER,
+        "comma list of Host header values accepted on MCP routes (host or host:port; * allows any)",
+    ),
+    opt(
+        "MCP_ALLOWED_ORIGINS",
+        "allowed-origins",
+        Some("origins whose host is an allowed host"),
+        SERVER,
+        "comma list of Origin values accepted on MCP routes (scheme://host[:port]; * allows any); requests without Origin always pass",
+    ),
+    opt(
+        "MCP_MAX_BODY_BYTES",
+        "max-body-bytes",
+        Some("4194304"),
+        SERVER,
+        "largest request body accepted; larger bodies get 413",
+    ),
+    opt(
+        "MCP_SSE_KEEPALIVE_SECS",
+        "sse-keepalive-secs",
+        Some("15"),
+        SERVER,
+        "seconds between keep-alive comments on SSE streams (1-300)",
+    ),
+    opt(
+        "MCP_SHUTDOWN_GRACE_SECS",
+        "shutdown-grace-secs",
+        Some("20"),
+        SERVER,
+        "seconds in-flight requests get to finish after SIGTERM/SIGINT (0-3600)",
+    ),
+    // Logging
+    flag(
+        "MCP_VERBOSE",
+        "mcp-verbose",
+        "false",
+        LOGGING,
+        "debug logs from this server (same as -v)",
+    ),
+    flag(
+        "MCP_VERY_VERBOSE",
+        "mcp-very-verbose",
+        "false",
+        LOGGING,
+        "debug logs from this server and its libraries (same as -vv)",
+    ),
+    flag(
+        "MCP_LOGGING_STDOUT",
+        "logging-stdout",
+        "false",
+        LOGGING,
+        "write logs to stdout instead of stderr (not allowed with the stdio transport)",
+    ),
+    opt(
+        "LOG_FORMAT",
+        "log-format",
+        Some("json when the log stream is not a terminal, else pretty"),
+        LOGGING,
+        "json or pretty",
+    ),
+    // Tools
+    flag(
+        "READ_ONLY_MODE",
+        "read-only",
+        "false",
+        TOOLS,
+        "hide and refuse every tool that writes",
+    ),
+    opt(
+        "ENABLED_TOOLS",
+        "enabled-tools",
+        None,
+        TOOLS,
+        "comma list of tool names; only these are exposed (intersected with TOOLSETS)",
+    ),
+    opt(
+        "TOOLSETS",
+        "toolsets",
+        Some("default"),
+        TOOLS,
+        "comma list of toolset names, or default, or all; an unknown name stops the server",
+    ),
+    flag(
+        "MULTI_TENANT_MODE",
+        "multi-tenant-mode",
+        "false",
+        TOOLS,
+        "never use the global Atlassian credentials for MCP requests; each request must bring its own",
+    ),
+    // Jira
+    opt(
+        "JIRA_URL",
+        "jira-url",
+        None,
+        JIRA,
+        "Jira base URL, e.g. https://your-company.atlassian.net",
+    ),
+    opt(
+        "JIRA_USERNAME",
+        "jira-username",
+        None,
+        JIRA,
+        "Jira user (email on Cloud) for basic auth",
+    ),
+    secret(
+        "JIRA_API_TOKEN",
+        "jira-token",
+        JIRA,
+        "Jira API token (Cloud) or password (Server/DC) for basic auth",
+    ),
+    secret(
+        "JIRA_PERSONAL_TOKEN",
+        "jira-personal-token",
+        JIRA,
+        "Jira personal access token (Server/DC), sent as Bearer",
+    ),
+    secret(
+        "JIRA_OAUTH_ACCESS_TOKEN",
+        "jira-oauth-access-token",
+        JIRA,
+        "OAuth access token for Jira Data Center (bring your own token)",
+    ),
+    flag(
+        "JIRA_SSL_VERIFY",
+        "jira-ssl-verify",
+        "true",
+        JIRA,
+        "verify Jira's TLS certificate",
+    ),
+    opt(
+        "JIRA_PROJECTS_FILTER",
+        "jira-projects-filter",
+        None,
+        JIRA,
+        "comma list of project keys; every search and read is confined to them",
+    ),
+    opt(
+        "JIRA_TIMEOUT",
+        "jira-timeout",
+        Some("75"),
+        JIRA,
+        "seconds before a Jira request times out (1-600)",
+    ),
+    opt(
+        "JIRA_DEPLOYMENT",
+        "jira-deployment",
+        Some("auto"),
+        JIRA,
+        "auto, cloud or server; auto decides from the URL host (*.atlassian.net and similar are Cloud)",
+    ),
+    secret(
+        "JIRA_CUSTOM_HEADERS",
+        "jira-custom-headers",
+        JIRA,
+        "extra headers on every Jira request: Name=value,Name2=value2",
+    ),
+    opt(
+        "JIRA_HTTP_PROXY",
+        "jira-http-proxy",
+        None,
+        JIRA,
+        "proxy for http:// Jira URLs (overrides HTTP_PROXY)",
+    ),
+    opt(
+        "JIRA_HTTPS_PROXY",
+        "jira-https-proxy",
+        None,
+        JIRA,
+        "proxy for https:// Jira URLs (overrides HTTPS_PROXY)",
+    ),
+    opt(
+        "JIRA_SOCKS_PROXY",
+        "jira-socks-proxy",
+        None,
+        JIRA,
+        "SOCKS proxy for Jira (overrides SOCKS_PROXY)",
+    ),
+    opt(
+        "JIRA_NO_PROXY",
+        "jira-no-proxy",
+        None,
+        JIRA,
+        "comma list of hosts that bypass the Jira proxy (overrides NO_PROXY)",
+    ),
+    opt(
+        "JIRA_CLIENT_CERT",
+        "jira-client-cert",
+        None,
+        JIRA,
+        "PEM client certificate for mutual TLS to Jira",
+    ),
+    opt(
+        "JIRA_CLIENT_KEY",
+        "jira-client-key",
+        None,
+        JIRA,
+        "PEM private key for JIRA_CLIENT_CERT",
+    ),
+    secret(
+        "JIRA_CLIENT_KEY_PASSWORD",
+        "jira-client-key-password",
+        JIRA,
+        "password of an encrypted JIRA_CLIENT_KEY",
+    ),
+    // Confluence
+    opt(
+        "CONFLUENCE_URL",
+        "confluence-url",
+        None,
+        CONFLUENCE,
+        "Confluence base URL, e.g. https://your-company.atlassian.net/wiki",
+    ),
+    opt(
+        "CONFLUENCE_USERNAME",
+        "confluence-username",
+        None,
+        CONFLUENCE,
+        "Confluence user (email on Cloud) for basic auth",
+    ),
+    secret(
+        "CONFLUENCE_API_TOKEN",
+        "confluence-token",
+        CONFLUENCE,
+        "Confluence API token (Cloud) or password (Server/DC) for basic auth",
+    ),
+    secret(
+        "CONFLUENCE_PERSONAL_TOKEN",
+        "confluence-personal-token",
+        CONFLUENCE,
+        "Confluence personal access token (Server/DC), sent as Bearer",
+    ),
+    secret(
+        "CONFLUENCE_OAUTH_ACCESS_TOKEN",
+        "confluence-oauth-access-token",
+        CONFLUENCE,
+        "OAuth access token for Confluence Data Center (bring your own token)",
+    ),
+    flag(
+        "CONFLUENCE_SSL_VERIFY",
+        "confluence-ssl-verify",
+        "true",
+        CONFLUENCE,
+        "verify Confluence's TLS certificate",
+    ),
+    opt(
+        "CONFLUENCE_SPACES_FILTER",
+        "confluence-spaces-filter",
+        None,
+        CONFLUENCE,
+        "comma list of space keys; every search and read is confined to them",
+    ),
+    opt(
+        "CONFLUENCE_TIMEOUT",
+        "confluence-timeout",
+        Some("75"),
+        CONFLUENCE,
+        "seconds before a Confluence request times out (1-600)",
+    ),
+    opt(
+        "CONFLUENCE_DEPLOYMENT",
+        "confluence-deployment",
+        Some("auto"),
+        CONFLUENCE,
+        "auto, cloud or server; auto decides from the URL host",
+    ),
+    secret(
+        "CONFLUENCE_CUSTOM_HEADERS",
+        "confluence-custom-headers",
+        CONFLUENCE,
+        "extra headers on every Confluence request: Name=value,Name2=value2",
+    ),
+    opt(
+        "CONFLUENCE_HTTP_PROXY",
+        "confluence-http-proxy",
+        None,
+        CONFLUENCE,
+        "proxy for http:// Confluence URLs (overrides HTTP_PROXY)",
+    ),
+    opt(
+        "CONFLUENCE_HTTPS_PROXY",
+        "confluence-https-proxy",
+        None,
+        CONFLUENCE,
+        "proxy for https:// Confluence URLs (overrides HTTPS_PROXY)",
+    ),
+    opt(
+        "CONFLUENCE_SOCKS_PROXY",
+        "confluence-socks-proxy",
+        None,
+        CONFLUENCE,
+        "SOCKS proxy for Confluence (overrides SOCKS_PROXY)",
+    ),
+    opt(
+        "CONFLUENCE_NO_PROXY",
+        "confluence-no-proxy",
+        None,
+        CONFLUENCE,
+        "comma list of hosts that bypass the Confluence proxy (overrides NO_PROXY)",
+    ),
+    opt(
+        "CONFLUENCE_CLIENT_CERT",
+        "confluence-client-cert",
+        None,
+        CONFLUENCE,
+        "PEM client certificate for mutual TLS to Confluence",
+    ),
+    opt(
+        "CONFLUENCE_CLIENT_KEY",
+        "confluence-client-key",
+        None,
+        CONFLUENCE,
+        "PEM private key for CONFLUENCE_CLIENT_CERT",
+    ),
+    secret(
+        "CONFLUENCE_CLIENT_KEY_PASSWORD",
+        "confluence-client-key-password",
+        CONFLUENCE,
+        "password of an encrypted CONFLUENCE_CLIENT_KEY",
+    ),
+    // Atlassian, both services
+    opt(
+        "HTTP_PROXY",
+        "http-proxy",
+        None,
+        ATLASSIAN,
+        "proxy for http:// Atlassian URLs",
+    ),
+    opt(
+        "HTTPS_PROXY",
+        "https-proxy",
+        None,
+        ATLASSIAN,
+        "proxy for https:// Atlassian URLs",
+    ),
+    opt(
+        "SOCKS_PROXY",
+        "socks-proxy",
+        None,
+        ATLASSIAN,
+        "SOCKS proxy for Atlassian requests",
+    ),
+    opt(
+        "NO_PROXY",
+        "no-proxy",
+        None,
+        ATLASSIAN,
+        "comma list of hosts that bypass the proxy",
+    ),
+    opt(
+        "ATLASSIAN_OAUTH_CLIENT_ID",
+        "oauth-client-id",
+        None,
+        ATLASSIAN,
+        "OAuth 2.0 client id",
+    ),
+    secret(
+        "ATLASSIAN_OAUTH_CLIENT_SECRET",
+        "oauth-client-secret",
+        ATLASSIAN,
+        "OAuth 2.0 client secret",
+    ),
+    opt(
+        "ATLASSIAN_OAUTH_REDIRECT_URI",
+        "oauth-redirect-uri",
+        None,
+        ATLASSIAN,
+        "OAuth 2.0 redirect URI",
+    ),
+    opt(
+        "ATLASSIAN_OAUTH_SCOPE",
+        "oauth-scope",
+        None,
+        ATLASSIAN,
+        "OAuth 2.0 scopes, space separated",
+    ),
+    opt(
+        "ATLASSIAN_OAUTH_CLOUD_ID",
+        "oauth-cloud-id",
+        None,
+        ATLASSIAN,
+        "Atlassian Cloud id used with OAuth access tokens",
+    ),
+    secret(
+        "ATLASSIAN_OAUTH_ACCESS_TOKEN",
+        "oauth-access-token",
+        ATLASSIAN,
+        "OAuth 2.0 access token you manage yourself (bring your own token)",
+    ),
+    flag(
+        "ATLASSIAN_OAUTH_ENABLE",
+        "oauth-enable",
+        "false",
+        ATLASSIAN,
+        "accept OAuth tokens per request without global credentials",
+    ),
+    opt(
+        "ATLASSIAN_OAUTH_API_BASE",
+        "oauth-api-base",
+        Some("https://api.atlassian.com"),
+        ATLASSIAN,
+        "base of the OAuth API gateway (/ex/jira/{cloudId}); override only for tests",
+    ),
+    opt(
+        "ATLASSIAN_RETRY_MAX_WAIT_SECS",
+        "retry-max-wait-secs",
+        Some("30"),
+        ATLASSIAN,
+        "longest Retry-After the client waits out before giving up (0-600)",
+    ),
+    opt(
+        "ATLASSIAN_MAX_CONCURRENT_REQUESTS",
+        "max-concurrent-requests",
+        Some("16"),
+        ATLASSIAN,
+        "cap on concurrent upstream requests per service (1-1024)",
+    ),
+];
+
+/// The option with this environment variable name.
+pub fn find(env: &str) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.env == env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_env_name_and_flag_is_unique() {
+        let mut envs = HashSet::new();
+        let mut flags = HashSet::new();
+        for o in OPTIONS {
+            assert!(envs.insert(o.env), "duplicate env {}", o.env);
+            assert!(flags.insert(o.flag), "duplicate flag {}", o.flag);
+        }
+    }
+
+    #[test]
+    fn option_names_with_a_unit_say_it() {
+        for o in OPTIONS {
+            if o.env.ends_with("_TIMEOUT") {
+                continue; // reference names, kept for compatibility; the docs give the unit
+            }
+            if o.help.starts_with("seconds") {
+                assert!(
+                    o.env.ends_with("_SECS"),
+                    "{} is in seconds but its name does not say so",
+                    o.env
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Which tools are exposed: read-only mode, tool and toolset lists, multi-tenant mode.
+//!
+//! Toolset names are validated by `tools::` (which owns the vocabulary) when the registry is
+//! built at start-up; here they are only split into lists.
+
+use super::reader::Reader;
+
+/// Tool exposure settings.
+#[derive(Debug, Clone)]
+pub struct ToolsConfig {
+    /// `READ_ONLY_MODE`: write tools are neither listed nor callable.
+    pub read_only: bool,
+    /// `ENABLED_TOOLS`: when non-empty, only these names.
+    pub enabled_tools: Vec<String>,
+    /// `TOOLSETS`: names, `default` or `all`.
+    pub toolsets: Vec<String>,
+    /// `MULTI_TENANT_MODE`: every MCP request must bring its own Atlassian credentials.
+    pub multi_tenant: bool,
+}
+
+impl ToolsConfig {
+    pub(super) fn read(r: &mut Reader<'_>) -> ToolsConfig {
+        let mut toolsets = r.list("TOOLSETS");
+        if toolsets.is_empty() {
+            toolsets.push("default".into());
+        }
+        ToolsConfig {
+            read_only: r.bool("READ_ONLY_MODE"),
+            enabled_tools: r.list("ENABLED_TOOLS"),
+            toolsets: toolsets
+                .into_iter()
+                .map(|t| t.to_ascii_lowercase())
+                .collect(),
+            multi_tenant: r.bool("MULTI_TENANT_MODE"),
+        }
+    }
+}

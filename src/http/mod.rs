@@ -1,0 +1,8 @@
+//! The HTTP face of the server: the axum router, its middleware stack, health and readiness.
+
+pub mod guard;
+pub mod health;
+pub mod router;
+
+pub use health::Readiness;
+pub use router::{HttpState, InFlight, build_router};

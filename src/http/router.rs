@@ -1,0 +1,253 @@
+//! The axum router and the whole middleware stack, readable in one function.
+//!
+//! Order, outermost first: request id → Host/Origin check → body limit → MCP transports.
+//! (Client IP, rate limits, API keys and per-request credentials slot in between as they
+//! land, in the order DESIGN.md §2 gives.) `/healthz` and `/readyz` sit outside the MCP
+//! layers: no key, no upstream call.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any_service, get, post};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use super::guard::{HostOriginGuard, host_origin_guard};
+use super::health::{Readiness, healthz, readyz};
+use crate::config::ServerConfig;
+use crate::mcp::errors::jsonrpc_error_response;
+use crate::mcp::{SseBridge, StreamableOptions, sse, streamable_service};
+
+/// Path of the legacy SSE message endpoint, as the reference server serves it.
+pub const MESSAGES_PATH: &str = "/messages/";
+
+/// Counts MCP requests in flight so shutdown can wait for them.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+impl InFlight {
+    /// Requests currently in flight.
+    pub fn current(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once no request is in flight.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.current() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+struct InFlightGuard(Arc<InFlight>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// Everything the router needs.
+pub struct HttpState<H> {
+    /// Listener settings.
+    pub server: Arc<ServerConfig>,
+    /// Makes one MCP handler per session.
+    pub factory: Arc<dyn Fn() -> H + Send + Sync>,
+    /// Readiness flags.
+    pub readiness: Arc<Readiness>,
+    /// In-flight MCP requests.
+    pub in_flight: Arc<InFlight>,
+    /// Cancelled when open streams must close (after in-flight requests finished).
+    pub streams_close: CancellationToken,
+}
+
+/// Builds the router; returns it with the SSE bridge (for session bookkeeping and shutdown).
+pub fn build_router<H>(state: HttpState<H>) -> (Router, SseBridge<H>)
+where
+    H: rmcp::ServerHandler + Send + Sync + 'static,
+{
+    let server = &state.server;
+    let streamable = streamable_service(
+        state.factory.clone(),
+        &StreamableOptions {
+            stateless: server.stateless,
+            keepalive: server.sse_keepalive,
+            max_body_bytes: server.max_body_bytes,
+        },
+        state.streams_close.clone(),
+    );
+    let bridge = SseBridge::new(
+        state.factory.clone(),
+        server.sse_keepalive,
+        MESSAGES_PATH,
+        state.streams_close.clone(),
+    );
+    let guard = Arc::new(HostOriginGuard {
+        hosts: server.allowed_hosts.clone(),
+        origins: server.allowed_origins.clone(),
+    });
+
+    let streamable_routes = Router::new()
+        .route_service(&server.streamable_http_path, any_service(streamable))
+        .layer(middleware::from_fn(normalize_streamable_response));
+    let sse_routes = Router::new()
+        .route("/sse", get(sse::open_stream::<H>))
+        .route(MESSAGES_PATH, post(sse::post_message::<H>))
+        .route("/messages", post(sse::post_message::<H>))
+        .with_state(bridge.clone());
+    let mcp_routes = streamable_routes
+        .merge(sse_routes)
+        .layer(middleware::from_fn_with_state(
+            state.in_flight.clone(),
+            track_in_flight,
+        ))
+        .layer(middleware::from_fn(json_payload_too_large))
+        .layer(RequestBodyLimitLayer::new(server.max_body_bytes))
+        .layer(middleware::from_fn_with_state(guard, host_origin_guard));
+    let health_routes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state.readiness.clone());
+
+    let router = Router::new()
+        .merge(mcp_routes)
+        .merge(health_routes)
+        .fallback(not_found)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    (router, bridge)
+}
+
+async fn not_found(request: Request) -> Response {
+    let reason = format!(
+        "no route for {} {}; MCP is served at the Streamable HTTP path (default /mcp) and at /sse",
+        request.method(),
+        request.uri().path()
+    );
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({"error": "not_found", "reason": reason})),
+    )
+        .into_response()
+}
+
+/// Counts POSTs (the requests that run tools) until their response is complete.
+async fn track_in_flight(
+    State(in_flight): State<Arc<InFlight>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    in_flight.count.fetch_add(1, Ordering::SeqCst);
+    let guard = InFlightGuard(in_flight);
+    let response = next.run(request).await;
+    // A streamed response is only complete when its body ends: keep the guard alive with it.
+    let (parts, body) = response.into_parts();
+    let body = Body::from_stream(GuardedBody {
+        inner: body.into_data_stream(),
+        _guard: guard,
+    });
+    Response::from_parts(parts, body)
+}
+
+struct GuardedBody<S> {
+    inner: S,
+    _guard: InFlightGuard,
+}
+
+impl<S: futures::Stream + Unpin> futures::Stream for GuardedBody<S> {
+    type Item = S::Item;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::pin::Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
+/// tower-http answers an oversized body with a plain-text 413; clients get JSON everywhere.
+async fn json_payload_too_large(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&response) {
+        return jsonrpc_error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large: the request body exceeds MCP_MAX_BODY_BYTES",
+        );
+    }
+    response
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// Adjusts rmcp's Streamable HTTP answers to what clients depend on (DESIGN.md §7):
+/// GET without a session is 405, DELETE of a session is 204, and error bodies are JSON.
+async fn normalize_streamable_response(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    if method == Method::GET && !request.headers().contains_key("mcp-session-id") {
+        let mut response = jsonrpc_error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed: GET needs an Mcp-Session-Id header from initialize; send JSON-RPC with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+        return response;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    if method == Method::DELETE && status == StatusCode::ACCEPTED {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
+        let (parts, body) = response.into_parts();
+        // rmcp's error bodies are one short line; cap what we read to keep this cheap.
+        let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let message = if text.trim().is_empty() {
+            status.canonical_reason().unwrap_or("error")
+        } else {
+            text.trim()
+        };
+        // rmcp answers a body that is JSON but not one JSON-RPC message (a batch, say) with
+        // 415 after it has already accepted the Content-Type; the MCP spec's answer is 400.
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE
+            && message.starts_with("fail to deserialize")
+        {
+            return jsonrpc_error_response(
+                StatusCode::BAD_REQUEST,
+                "Invalid Request: the body must be one JSON-RPC 2.0 message; batches are not supported",
+            );
+        }
+        let mut json = jsonrpc_error_response(status, message);
+        if let Some(allow) = parts.headers.get(header::ALLOW) {
+            json.headers_mut().insert(header::ALLOW, allow.clone());
+        }
+        return json;
+    }
+    response
+}

@@ -1,0 +1,211 @@
+//! The rmcp `ServerHandler` of mcp-atlassian: identity, `tools/list` and `tools/call` over the
+//! tool registry.
+//!
+//! The caller's identity arrives as a typed [`Caller`] in the HTTP request extensions (put
+//! there by the HTTP layer); this handler hands it to the registry, which decides what the
+//! caller may see and call. Tools never see HTTP headers.
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ResourceContents, ServerCapabilities, ServerConfig,
+    Tool as McpTool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+
+use crate::tools::{
+    Access, CallError, Caller, Content, Registry, ToolContext, ToolOutput, ToolSpec,
+};
+
+/// Server name reported by `initialize`.
+pub const SERVER_NAME: &str = "mcp-atlassian";
+/// This crate's version, reported by `initialize`.
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const INSTRUCTIONS: &str = "Tools for Jira and Confluence. Jira tools take issue keys like PROJ-123 and JQL; \
+Confluence tools take page ids and CQL. Results are compact JSON; rich text is Markdown.";
+
+/// This server's identity, as `initialize` reports it.
+pub fn implementation() -> Implementation {
+    Implementation::new(SERVER_NAME, SERVER_VERSION).with_title("MCP Atlassian")
+}
+
+struct Inner {
+    registry: Registry,
+    info: ServerConfig,
+}
+
+/// The MCP handler; cheap to clone (one per session).
+#[derive(Clone)]
+pub struct AtlassianMcp {
+    inner: Arc<Inner>,
+}
+
+impl AtlassianMcp {
+    /// A handler over a built registry.
+    pub fn new(registry: Registry) -> Self {
+        let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(implementation())
+            .with_instructions(INSTRUCTIONS);
+        AtlassianMcp {
+            inner: Arc::new(Inner { registry, info }),
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+}
+
+/// The caller attached to this request by the HTTP layer (anonymous on stdio).
+pub fn caller_of(ctx: &RequestContext<RoleServer>) -> Caller {
+    ctx.extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Caller>())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The MCP description of a tool, annotations included.
+pub fn to_mcp_tool(spec: &ToolSpec) -> McpTool {
+    let read = spec.access == Access::Read;
+    let annotations = ToolAnnotations::from_raw(
+        Some(spec.title.to_owned()),
+        Some(read),
+        Some(!read && spec.destructive),
+        Some(read || spec.idempotent),
+        Some(true),
+    );
+    McpTool::new(spec.name, spec.description, spec.input_schema.clone())
+        .with_title(spec.title)
+        .with_annotations(annotations)
+}
+
+fn to_result(output: ToolOutput) -> CallToolResult {
+    let content = output
+        .content
+        .into_iter()
+        .map(|c| match c {
+            Content::Text(t) => ContentBlock::text(t),
+            Content::Image { data, mime_type } => ContentBlock::image(data, mime_type),
+            Content::Blob {
+                uri,
+                mime_type,
+                data,
+            } => {
+                ContentBlock::resource(ResourceContents::blob(data, uri).with_mime_type(mime_type))
+            }
+        })
+        .collect();
+    if output.is_error {
+        CallToolResult::error(content)
+    } else {
+        CallToolResult::success(content)
+    }
+}
+
+impl ServerHandler for AtlassianMcp {
+    fn get_info(&self) -> ServerConfig {
+        self.inner.info.clone()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let caller = caller_of(&context);
+        let tools = self
+            .inner
+            .registry
+            .visible(&caller)
+            .map(|t| to_mcp_tool(t.spec()))
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let caller = caller_of(&context);
+        let Some(tool) = self.inner.registry.get(&request.name, &caller) else {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool: {}; call tools/list to see the tools this server offers you",
+                    request.name
+                ),
+                None,
+            ));
+        };
+        let ctx = ToolContext { caller };
+        let arguments = request.arguments.unwrap_or_default();
+        match tool.call(&ctx, arguments).await {
+            Ok(output) => Ok(to_result(output).into()),
+            Err(e @ CallError::InvalidArguments { .. }) => {
+                Err(ErrorData::invalid_params(e.to_string(), None))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::{Availability, Product};
+    use serde_json::Map;
+
+    fn spec(access: Access, destructive: bool) -> ToolSpec {
+        ToolSpec {
+            name: "jira_delete_issue",
+            title: "Delete issue",
+            description: "d",
+            toolset: "jira_issues",
+            product: Product::Jira,
+            access,
+            destructive,
+            idempotent: false,
+            availability: Availability::BOTH,
+            input_schema: Arc::new(Map::new()),
+        }
+    }
+
+    #[test]
+    fn annotations_follow_the_declaration() {
+        let t = to_mcp_tool(&spec(Access::Write, true));
+        let a = t.annotations.expect("annotations");
+        assert_eq!(a.read_only_hint, Some(false));
+        assert_eq!(a.destructive_hint, Some(true));
+        assert_eq!(a.idempotent_hint, Some(false));
+        assert_eq!(a.open_world_hint, Some(true));
+        assert_eq!(a.title.as_deref(), Some("Delete issue"));
+        let r = to_mcp_tool(&spec(Access::Read, false))
+            .annotations
+            .expect("annotations");
+        assert_eq!(
+            (r.read_only_hint, r.destructive_hint, r.idempotent_hint),
+            (Some(true), Some(false), Some(true))
+        );
+    }
+
+    #[test]
+    fn initialize_reports_this_crate_not_rmcp() {
+        let h = AtlassianMcp::new(Registry::default());
+        let info = h.get_info();
+        assert_eq!(info.server_info.name, "mcp-atlassian");
+        assert_eq!(info.server_info.version, env!("CARGO_PKG_VERSION"));
+        assert!(info.capabilities.tools.is_some());
+    }
+
+    #[test]
+    fn tool_errors_become_is_error_results() {
+        let r = to_result(ToolOutput::error("JQL is invalid: fix the quote"));
+        assert_eq!(r.is_error, Some(true));
+        let r = to_result(ToolOutput::text("{}"));
+        assert_eq!(r.is_error, Some(false));
+    }
+}

@@ -1,0 +1,332 @@
+//! The legacy HTTP+SSE transport (MCP 2024-11-05), bridged onto rmcp's `(Sink, Stream)`
+//! transport because rmcp no longer ships an SSE server.
+//!
+//! `GET /sse` opens a session: a channel pair drives one rmcp service task, the first event is
+//! `endpoint` with the POST path, and every server message follows as `event: message`.
+//! `POST /messages/?session_id=…` feeds a message into that session and answers 202.
+//! Invariant: a session lives exactly as long as its stream. When the client goes away, the
+//! server shuts down, or the service ends, the stream's guard cancels the service task and
+//! removes the session, so a later POST for it gets 404.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::{Stream, StreamExt};
+use rmcp::ServiceExt;
+use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+
+use super::errors::{jsonrpc_error_response, parse_client_message};
+
+/// Outbound queue depth per session; a client that stops reading stalls only its own session.
+const OUTBOUND_CAPACITY: usize = 64;
+/// Inbound queue depth per session.
+const INBOUND_CAPACITY: usize = 64;
+
+struct Session {
+    inbound: mpsc::Sender<ClientJsonRpcMessage>,
+    cancel: CancellationToken,
+}
+
+/// Live SSE sessions, shared by the `GET /sse` and `POST /messages/` handlers.
+#[derive(Default)]
+pub struct SseSessions {
+    map: Mutex<HashMap<String, Session>>,
+    tasks: AtomicUsize,
+}
+
+impl SseSessions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        // A panic while holding this lock cannot leave the map half-updated (single inserts
+        // and removes), so a poisoned lock is still safe to use.
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Number of open sessions.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when no session is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of rmcp service tasks still running (goes to zero after the streams close).
+    pub fn running_tasks(&self) -> usize {
+        self.tasks.load(Ordering::SeqCst)
+    }
+
+    fn remove(&self, id: &str) {
+        if let Some(s) = self.lock().remove(id) {
+            s.cancel.cancel();
+        }
+    }
+
+    /// Closes every session (at shutdown).
+    pub fn close_all(&self) {
+        for (_, s) in self.lock().drain() {
+            s.cancel.cancel();
+        }
+    }
+}
+
+/// Settings and shared state of the SSE bridge for handler type `H`.
+pub struct SseBridge<H> {
+    /// Open sessions.
+    pub sessions: Arc<SseSessions>,
+    factory: Arc<dyn Fn() -> H + Send + Sync>,
+    keepalive: Duration,
+    messages_path: String,
+    shutdown: CancellationToken,
+}
+
+impl<H> Clone for SseBridge<H> {
+    fn clone(&self) -> Self {
+        SseBridge {
+            sessions: self.sessions.clone(),
+            factory: self.factory.clone(),
+            keepalive: self.keepalive,
+            messages_path: self.messages_path.clone(),
+            shutdown: self.shutdown.clone(),
+        }
+    }
+}
+
+impl<H> SseBridge<H>
+where
+    H: rmcp::ServerHandler + Send + Sync + 'static,
+{
+    /// A bridge making one handler per session; streams close when `shutdown` is cancelled.
+    pub fn new(
+        factory: Arc<dyn Fn() -> H + Send + Sync>,
+        keepalive: Duration,
+        messages_path: impl Into<String>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        SseBridge {
+            sessions: Arc::new(SseSessions::default()),
+            factory,
+            keepalive,
+            messages_path: messages_path.into(),
+            shutdown,
+        }
+    }
+}
+
+/// Removes the session and cancels its task when the response stream is dropped.
+struct StreamGuard {
+    sessions: Arc<SseSessions>,
+    id: String,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.sessions.remove(&self.id);
+        tracing::debug!(mcp.session_id = %self.id, "sse session closed");
+    }
+}
+
+/// Counts a running service task for its whole life.
+struct TaskGuard(Arc<SseSessions>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.tasks.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// `GET /sse`: opens a session and streams its messages.
+pub async fn open_stream<H>(State(bridge): State<SseBridge<H>>, request: Request) -> Response
+where
+    H: rmcp::ServerHandler + Send + Sync + 'static,
+{
+    if bridge.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"error": "shutting_down", "reason": "the server is shutting down; reconnect to another instance"}))).into_response();
+    }
+    let accepts = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/event-stream") || v.contains("*/*"));
+    if !accepts && request.headers().contains_key(header::ACCEPT) {
+        return jsonrpc_error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not Acceptable: GET /sse must accept text/event-stream",
+        );
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (in_tx, in_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOUND_CAPACITY);
+    let (out_tx, out_rx) =
+        futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOUND_CAPACITY);
+    let cancel = bridge.shutdown.child_token();
+    bridge.sessions.lock().insert(
+        id.clone(),
+        Session {
+            inbound: in_tx,
+            cancel: cancel.clone(),
+        },
+    );
+    bridge.sessions.tasks.fetch_add(1, Ordering::SeqCst);
+
+    let handler = (bridge.factory)();
+    let task_guard = TaskGuard(bridge.sessions.clone());
+    let task_cancel = cancel.clone();
+    let task_id = id.clone();
+    tokio::spawn(async move {
+        let _guard = task_guard;
+        match handler
+            .serve_with_ct((out_tx, ReceiverStream::new(in_rx)), task_cancel)
+            .await
+        {
+            Ok(running) => {
+                let _ = running.waiting().await;
+            }
+            Err(e) => {
+                tracing::debug!(mcp.session_id = %task_id, error = %e, "sse session ended before initialize")
+            }
+        }
+    });
+    tracing::debug!(mcp.session_id = %id, "sse session opened");
+
+    let endpoint = Event::default()
+        .event("endpoint")
+        .data(format!("{}?session_id={}", bridge.messages_path, id));
+    let guard = StreamGuard {
+        sessions: bridge.sessions.clone(),
+        id,
+    };
+    let messages = out_rx.map(|msg| {
+        let data = serde_json::to_string(&msg).unwrap_or_else(|e| {
+            // Server messages are rmcp types that always serialize; if one ever does not,
+            // the client gets a JSON-RPC error instead of a silent gap.
+            serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32603, "message": e.to_string()}}).to_string()
+        });
+        Event::default().event("message").data(data)
+    });
+    let stream = futures::stream::once(async move { endpoint })
+        .chain(messages)
+        .take_until(cancel.cancelled_owned())
+        .map(move |event| {
+            let _keep = &guard;
+            Ok::<Event, Infallible>(event)
+        });
+    sse_response(stream, bridge.keepalive)
+}
+
+fn sse_response<S>(stream: S, keepalive: Duration) -> Response
+where
+    S: Stream<Item = Result<Event, Infallible>> + Send + 'static,
+{
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(keepalive).text("keep-alive"))
+        .into_response();
+    // Proxies such as nginx buffer responses unless told not to, which would hold SSE events.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", header::HeaderValue::from_static("no"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    response
+}
+
+#[derive(serde::Deserialize)]
+struct SessionQuery {
+    session_id: Option<String>,
+}
+
+/// `POST /messages/?session_id=…`: hands one JSON-RPC message to the session.
+pub async fn post_message<H>(State(bridge): State<SseBridge<H>>, request: Request) -> Response
+where
+    H: rmcp::ServerHandler + Send + Sync + 'static,
+{
+    let (parts, body) = request.into_parts();
+    let query = axum::extract::Query::<SessionQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|q| q.0.session_id);
+    let Some(session_id) = query.filter(|s| !s.is_empty()) else {
+        return jsonrpc_error_response(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the session_id query parameter is required; use the URL from the endpoint event of GET /sse",
+        );
+    };
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json {
+        return jsonrpc_error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Media Type: send Content-Type: application/json",
+        );
+    }
+    let inbound = match bridge.sessions.lock().get(&session_id) {
+        Some(s) => s.inbound.clone(),
+        None => return session_not_found(),
+    };
+    // The body limit layer above has already capped the size; this only collects it.
+    let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => return body_error(e),
+    };
+    let mut message = match parse_client_message(&bytes) {
+        Ok(m) => m,
+        Err(resp) => return resp,
+    };
+    match &mut message {
+        ClientJsonRpcMessage::Request(req) => {
+            req.request.extensions_mut().insert(parts);
+        }
+        ClientJsonRpcMessage::Notification(n) => {
+            n.notification.extensions_mut().insert(parts);
+        }
+        _ => {}
+    }
+    if inbound.send(message).await.is_err() {
+        return session_not_found();
+    }
+    (StatusCode::ACCEPTED, "Accepted").into_response()
+}
+
+fn body_error(e: axum::Error) -> Response {
+    // A length-limit error surfaces here as a boxed source; anything else is a broken upload.
+    let too_large = std::error::Error::source(&e)
+        .is_some_and(|s| s.to_string().contains("length limit"))
+        || e.to_string().contains("length limit");
+    if too_large {
+        jsonrpc_error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large: the request body exceeds MCP_MAX_BODY_BYTES",
+        )
+    } else {
+        jsonrpc_error_response(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the request body could not be read",
+        )
+    }
+}
+
+fn session_not_found() -> Response {
+    jsonrpc_error_response(
+        StatusCode::NOT_FOUND,
+        "Not Found: no open SSE session has this session_id; open a new one with GET /sse",
+    )
+}

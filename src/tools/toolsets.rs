@@ -1,0 +1,104 @@
+//! The toolset vocabulary of the reference server, and how `TOOLSETS` selects from it.
+
+use std::collections::BTreeSet;
+
+/// Every toolset name, as the reference server spells it.
+pub const ALL: &[&str] = &[
+    "jira_issues",
+    "jira_fields",
+    "jira_comments",
+    "jira_transitions",
+    "jira_projects",
+    "jira_agile",
+    "jira_links",
+    "jira_worklog",
+    "jira_attachments",
+    "jira_users",
+    "jira_watchers",
+    "jira_service_desk",
+    "jira_forms",
+    "jira_metrics",
+    "jira_development",
+    "jira_project_analysis",
+    "confluence_pages",
+    "confluence_comments",
+    "confluence_labels",
+    "confluence_users",
+    "confluence_attachments",
+    "confluence_templates",
+    "confluence_permissions",
+    "confluence_analytics",
+];
+
+/// The toolsets `TOOLSETS=default` (and an unset `TOOLSETS`) selects.
+pub const DEFAULT: &[&str] = &[
+    "jira_issues",
+    "jira_fields",
+    "jira_comments",
+    "jira_transitions",
+    "confluence_pages",
+    "confluence_comments",
+];
+
+/// `TOOLSETS` named toolsets that do not exist.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("TOOLSETS names unknown toolsets: {}; valid names are default, all, {}", unknown.join(", "), ALL.join(", "))]
+pub struct UnknownToolsets {
+    /// The names that did not match.
+    pub unknown: Vec<String>,
+}
+
+/// Resolves `TOOLSETS` entries (`default`, `all` or names, any case) to toolset names.
+pub fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, UnknownToolsets> {
+    let mut out = BTreeSet::new();
+    let mut unknown = Vec::new();
+    for name in names {
+        let name = name.trim().to_ascii_lowercase();
+        match name.as_str() {
+            "all" => out.extend(ALL.iter().copied()),
+            "default" => out.extend(DEFAULT.iter().copied()),
+            other => match ALL.iter().find(|t| **t == other) {
+                Some(t) => {
+                    out.insert(*t);
+                }
+                None => unknown.push(other.to_owned()),
+            },
+        }
+    }
+    if unknown.is_empty() {
+        Ok(out)
+    } else {
+        Err(UnknownToolsets { unknown })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn default_and_names_combine() {
+        let set = resolve(&names(&["default", "JIRA_AGILE"])).expect("valid");
+        assert!(set.contains("jira_agile"));
+        assert!(set.contains("confluence_pages"));
+        assert_eq!(set.len(), DEFAULT.len() + 1);
+    }
+
+    #[test]
+    fn all_selects_every_toolset() {
+        assert_eq!(resolve(&names(&["all"])).expect("valid").len(), ALL.len());
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_that_lists_the_valid_ones() {
+        let err = resolve(&names(&["jira_issues", "jira_isues"])).expect_err("unknown");
+        assert_eq!(err.unknown, vec!["jira_isues"]);
+        let text = err.to_string();
+        assert!(text.contains("jira_isues"));
+        assert!(text.contains("valid names are default, all, jira_issues"));
+    }
+}
