@@ -118,8 +118,8 @@ where
             state.in_flight.clone(),
             track_in_flight,
         ))
-        .layer(middleware::from_fn(json_payload_too_large))
         .layer(RequestBodyLimitLayer::new(server.max_body_bytes))
+        .layer(middleware::from_fn(json_payload_too_large))
         .layer(middleware::from_fn_with_state(guard, host_origin_guard));
     let health_routes = Router::new()
         .route("/healthz", get(healthz))

@@ -1,0 +1,10 @@
+//! Integration tests: the real application on a loopback port, real MCP over real HTTP.
+
+mod bad_input;
+mod cli;
+mod config_docs;
+mod health;
+mod helpers;
+mod shutdown;
+mod sse;
+mod streamable;
