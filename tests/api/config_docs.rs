@@ -41,3 +41,17 @@ fn the_configuration_doc_lists_every_option_with_its_flag_and_default() {
         rows.keys().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn the_env_example_mentions_every_option() {
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"))
+        .expect(".env.example exists");
+    for o in OPTIONS {
+        let line = format!("#{}=", o.env);
+        assert!(
+            example.lines().any(|l| l.starts_with(&line)),
+            "{} is missing from .env.example",
+            o.env
+        );
+    }
+}
