@@ -7,17 +7,20 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::atlassian::{self, Atlassian, CallAuth, ErrorKind};
 use crate::config::{Config, Deployment, ServerConfig, Transport};
 use crate::http::{HttpState, InFlight, Readiness, build_router};
 use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
-use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool};
+use crate::sandbox::SandboxOptions;
+use crate::sandbox_mode;
+use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool, ToolEnv};
 
 /// Maps configuration to the registry's exposure rules.
 pub fn exposure(config: &Config) -> Exposure {
@@ -220,9 +223,10 @@ pub fn spawn_signal_handler(token: CancellationToken) {
 }
 
 /// Runs the server as configured: stdio or HTTP. Returns when it has shut down.
-pub async fn run(config: Config, registry: Registry) -> anyhow::Result<()> {
+pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
+    let Built { env, registry } = built;
     let tools = registry.len();
     match config.server.transport {
         Transport::Stdio => {
@@ -234,6 +238,12 @@ pub async fn run(config: Config, registry: Registry) -> anyhow::Result<()> {
         Transport::Sse | Transport::StreamableHttp => {
             let app = Application::build(&config, registry).await?;
             let addr = app.local_addr().context("listener has no address")?;
+            let probe = tokio::spawn(readiness_probe(
+                env,
+                app.handle().readiness.clone(),
+                PROBE_INTERVAL,
+                shutdown.clone(),
+            ));
             tracing::info!(
                 %addr,
                 streamable_http = %config.server.streamable_http_path,
@@ -242,13 +252,158 @@ pub async fn run(config: Config, registry: Registry) -> anyhow::Result<()> {
                 tools,
                 "serving MCP over HTTP"
             );
-            app.run_until(shutdown).await?;
+            let result = app.run_until(shutdown).await;
+            let _ = probe.await;
+            result?;
         }
     }
     Ok(())
 }
 
-/// The checks `check-config` and start-up share beyond parsing: the registry builds.
-pub fn validate(config: &Config) -> Result<Registry, String> {
-    build_registry(config, tools::builtin())
+/// `--sandbox`: the sandbox on its own loopback listener, the MCP server in front of it.
+pub async fn run_with_sandbox(
+    config: Config,
+    built: Built,
+    sandbox_listener: std::net::TcpListener,
+    sandbox_addr: SocketAddr,
+    opts: SandboxOptions,
+) -> anyhow::Result<()> {
+    let seed = opts.seed;
+    let sandbox_stop = CancellationToken::new();
+    let sandbox_task = tokio::spawn(sandbox_mode::serve(
+        sandbox_listener,
+        opts,
+        sandbox_stop.clone(),
+    ));
+    let shutdown = CancellationToken::new();
+    spawn_signal_handler(shutdown.clone());
+    let Built { env, registry } = built;
+    let app = Application::build(&config, registry).await?;
+    let addr = app.local_addr().context("listener has no address")?;
+    println!(
+        "{}",
+        sandbox_mode::banner(addr, &config.server.streamable_http_path, sandbox_addr)
+    );
+    tracing::info!(%addr, sandbox = %sandbox_addr, seed, "serving MCP over HTTP against the built-in sandbox");
+    let probe = tokio::spawn(readiness_probe(
+        env,
+        app.handle().readiness.clone(),
+        PROBE_INTERVAL,
+        shutdown.clone(),
+    ));
+    let result = app.run_until(shutdown).await;
+    let _ = probe.await;
+    sandbox_stop.cancel();
+    sandbox_task.await.context("sandbox task failed")??;
+    result
+}
+
+/// `mcp-atlassian sandbox`: only the sandbox, until SIGTERM/SIGINT.
+pub async fn run_sandbox_only(
+    host: std::net::IpAddr,
+    port: u16,
+    opts: SandboxOptions,
+) -> anyhow::Result<()> {
+    let listener = std::net::TcpListener::bind((host, port))
+        .with_context(|| format!("cannot bind the sandbox to {host}:{port}; set PORT"))?;
+    listener
+        .set_nonblocking(true)
+        .context("cannot make the sandbox listener non-blocking")?;
+    let addr = listener.local_addr().context("listener has no address")?;
+    let shutdown = CancellationToken::new();
+    spawn_signal_handler(shutdown.clone());
+    println!("sandbox listening on http://{addr} (Jira) and http://{addr}/wiki (Confluence)");
+    tracing::info!(%addr, seed = opts.seed, "serving the built-in sandbox");
+    sandbox_mode::serve(listener, opts, shutdown).await
+}
+
+/// The tool environment: product clients (one pooled HTTP client each) and filters.
+pub fn tool_env(config: &Config) -> Result<Arc<ToolEnv>, String> {
+    let atlassian = Atlassian::from_config(&config.atlassian).map_err(|e| e.to_string())?;
+    Ok(Arc::new(ToolEnv {
+        atlassian,
+        multi_tenant: config.tools.multi_tenant,
+        jira_projects: config.atlassian.jira.filter.clone(),
+        confluence_spaces: config.atlassian.confluence.filter.clone(),
+    }))
+}
+
+/// What start-up builds beyond parsing; `check-config` runs the same.
+pub struct Built {
+    /// Clients and filters.
+    pub env: Arc<ToolEnv>,
+    /// The exposed tools.
+    pub registry: Registry,
+}
+
+/// Builds the clients and the registry, or the one-line reason it cannot.
+pub fn validate(config: &Config) -> Result<Built, String> {
+    let env = tool_env(config)?;
+    let registry = build_registry(config, tools::builtin(&env))?;
+    Ok(Built { env, registry })
+}
+
+/// How often the readiness probe checks upstream.
+pub const PROBE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Probes each configured product with the global credentials every `interval` and records
+/// the outcome for `/readyz`. Never runs per request; skipped in multi-tenant mode, where
+/// the server has no credentials of its own.
+pub async fn readiness_probe(
+    env: Arc<ToolEnv>,
+    readiness: Arc<Readiness>,
+    interval: Duration,
+    cancel: CancellationToken,
+) {
+    if env.multi_tenant {
+        return;
+    }
+    let auth = CallAuth::default();
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        if let Some(jira) = &env.atlassian.jira {
+            let outcome = atlassian::jira::myself(jira, &auth).await.map(|_| ());
+            record(&readiness, "jira", outcome);
+        }
+        if let Some(confluence) = &env.atlassian.confluence {
+            let outcome = atlassian::confluence::current_user(confluence, &auth)
+                .await
+                .map(|_| ());
+            record(&readiness, "confluence", outcome);
+        }
+    }
+}
+
+fn record(readiness: &Readiness, name: &str, outcome: Result<(), atlassian::AtlassianError>) {
+    let was_failing = readiness
+        .not_ready_reason()
+        .is_some_and(|r| r.contains(name));
+    match outcome {
+        Ok(()) => {
+            if was_failing {
+                tracing::info!(service = name, "upstream reachable again");
+            }
+            readiness.set_check(name, Ok(()));
+        }
+        Err(e) => {
+            let reason = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden => "credentials rejected".to_owned(),
+                ErrorKind::Connect | ErrorKind::Timeout => "unreachable".to_owned(),
+                _ => format!(
+                    "probe failed ({})",
+                    e.status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "no status".into())
+                ),
+            };
+            if !was_failing {
+                tracing::warn!(service = name, reason = %reason, error = %e, "upstream not ready");
+            }
+            readiness.set_check(name, Err(reason));
+        }
+    }
 }

@@ -5,8 +5,11 @@
 //! transports, `http` the router and middleware, `app` wiring and shutdown.
 
 pub mod app;
+pub mod atlassian;
 pub mod config;
 pub mod http;
 pub mod mcp;
+pub mod sandbox;
+pub mod sandbox_mode;
 pub mod telemetry;
 pub mod tools;

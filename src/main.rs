@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mcp_atlassian::config::{Config, RawArgs};
-use mcp_atlassian::{app, telemetry};
+use mcp_atlassian::config::{Config, ConfigErrors, RawArgs, Settings, Source};
+use mcp_atlassian::{app, sandbox_mode, telemetry};
 
 /// MCP server for Jira and Confluence (Streamable HTTP, SSE and stdio).
 #[derive(Debug, Parser)]
@@ -12,6 +12,17 @@ use mcp_atlassian::{app, telemetry};
 struct Cli {
     #[command(flatten)]
     args: RawArgs,
+    /// Run against the built-in sandbox (in-process Jira and Confluence with demo data) over
+    /// HTTP on 127.0.0.1:PORT; no real Atlassian site is used.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// Seed of the sandbox's generated data (same seed, same data).
+    #[arg(long, global = true, default_value_t = 0)]
+    seed: u64,
+    /// Sandbox faults active from the start, as the JSON that `POST /__sandbox/faults` takes,
+    /// e.g. '{"latency_ms":50,"errors":{"status":503,"every_nth":10}}'.
+    #[arg(long, global = true, value_name = "JSON")]
+    faults: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -20,38 +31,27 @@ struct Cli {
 enum Command {
     /// Print the effective configuration (secrets hidden) and exit 0, or list the errors and exit 2.
     CheckConfig,
+    /// Run only the built-in sandbox (Jira + Confluence REST) on 127.0.0.1:PORT, e.g. as a
+    /// benchmark backend. Credentials: sandbox@example.com / sandbox-api-token, or Bearer sandbox-pat.
+    Sandbox,
 }
 
 /// Exit code for configuration errors, as clap uses for usage errors.
 const CONFIG_ERROR: u8 = 2;
 
+fn config_errors(errors: &ConfigErrors) -> ExitCode {
+    for e in &errors.0 {
+        eprintln!("mcp-atlassian: configuration error: {e}");
+    }
+    ExitCode::from(CONFIG_ERROR)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(&cli.args) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in &errors.0 {
-                eprintln!("mcp-atlassian: configuration error: {e}");
-            }
-            return ExitCode::from(CONFIG_ERROR);
-        }
+    let mut settings = match Config::load_settings(&cli.args) {
+        Ok(s) => s,
+        Err(e) => return config_errors(&e),
     };
-    let registry = match app::validate(&config) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("mcp-atlassian: configuration error: {e}");
-            return ExitCode::from(CONFIG_ERROR);
-        }
-    };
-    if let Some(Command::CheckConfig) = cli.command {
-        print!("{}", config.describe());
-        println!("# {} tools exposed", registry.len());
-        return ExitCode::SUCCESS;
-    }
-    if let Err(e) = telemetry::init_logging(&config.logging) {
-        eprintln!("mcp-atlassian: {e}");
-        return ExitCode::from(CONFIG_ERROR);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -62,10 +62,123 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(app::run(config, registry)) {
+    let faults = match sandbox_mode::parse_faults(cli.faults.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("mcp-atlassian: configuration error: {e}");
+            return ExitCode::from(CONFIG_ERROR);
+        }
+    };
+    let sandbox_opts = mcp_atlassian::sandbox::SandboxOptions {
+        seed: cli.seed,
+        faults,
+    };
+    match cli.command {
+        Some(Command::Sandbox) => sandbox_only(&runtime, settings, sandbox_opts),
+        Some(Command::CheckConfig) => {
+            let (config, built) = match build(settings) {
+                Ok(b) => b,
+                Err(code) => return code,
+            };
+            print!("{}", config.describe());
+            println!("# {} tools exposed", built.registry.len());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let sandbox = if cli.sandbox {
+                let listener = match sandbox_mode::bind_loopback(0) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("mcp-atlassian: {e:#}");
+                        return ExitCode::FAILURE;
+                    }
+                };
+                let Ok(addr) = listener.local_addr() else {
+                    eprintln!("mcp-atlassian: the sandbox listener has no address");
+                    return ExitCode::FAILURE;
+                };
+                sandbox_mode::point_at_sandbox(&mut settings, addr);
+                Some((listener, addr))
+            } else {
+                None
+            };
+            let (config, built) = match build(settings) {
+                Ok(b) => b,
+                Err(code) => return code,
+            };
+            if let Err(e) = telemetry::init_logging(&config.logging) {
+                eprintln!("mcp-atlassian: {e}");
+                return ExitCode::from(CONFIG_ERROR);
+            }
+            let result = runtime.block_on(async move {
+                match sandbox {
+                    Some((listener, addr)) => {
+                        app::run_with_sandbox(config, built, listener, addr, sandbox_opts).await
+                    }
+                    None => app::run(config, built).await,
+                }
+            });
+            finish(result)
+        }
+    }
+}
+
+fn build(settings: Settings) -> Result<(Config, app::Built), ExitCode> {
+    let config = Config::from_settings(settings).map_err(|e| config_errors(&e))?;
+    let built = app::validate(&config).map_err(|e| {
+        eprintln!("mcp-atlassian: configuration error: {e}");
+        ExitCode::from(CONFIG_ERROR)
+    })?;
+    Ok((config, built))
+}
+
+fn sandbox_only(
+    runtime: &tokio::runtime::Runtime,
+    mut settings: Settings,
+    opts: mcp_atlassian::sandbox::SandboxOptions,
+) -> ExitCode {
+    // The standalone sandbox only needs a port and logs; its Atlassian settings are moot.
+    for env in [
+        "JIRA_URL",
+        "JIRA_USERNAME",
+        "JIRA_API_TOKEN",
+        "JIRA_PERSONAL_TOKEN",
+        "CONFLUENCE_URL",
+        "CONFLUENCE_USERNAME",
+        "CONFLUENCE_API_TOKEN",
+        "CONFLUENCE_PERSONAL_TOKEN",
+    ] {
+        settings.remove(env);
+    }
+    if settings.source("TRANSPORT") == Source::Default {
+        settings.insert("TRANSPORT", "streamable-http", Source::Sandbox);
+    }
+    let config = match Config::from_settings(settings) {
+        Ok(c) => c,
+        Err(e) => return config_errors(&e),
+    };
+    if let Err(e) = telemetry::init_logging(&config.logging) {
+        eprintln!("mcp-atlassian: {e}");
+        return ExitCode::from(CONFIG_ERROR);
+    }
+    let host = if config.settings.source("HOST") == Source::Default {
+        "127.0.0.1".parse().ok()
+    } else {
+        Some(config.server.host)
+    };
+    let result = runtime.block_on(app::run_sandbox_only(
+        host.unwrap_or(config.server.host),
+        config.server.port,
+        opts,
+    ));
+    finish(result)
+}
+
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "server stopped with an error");
+            tracing::error!(error = format!("{e:#}"), "stopped with an error");
             eprintln!("mcp-atlassian: {e:#}");
             ExitCode::FAILURE
         }

@@ -72,6 +72,11 @@ impl Config {
     /// Resolves CLI arguments against the process environment and the `.env` file, then
     /// builds the configuration. `--env-file` must exist; an implicit `.env` is optional.
     pub fn load(args: &RawArgs) -> Result<Config, ConfigErrors> {
+        Config::from_settings(Config::load_settings(args)?)
+    }
+
+    /// The raw settings [`Config::load`] would build from.
+    pub fn load_settings(args: &RawArgs) -> Result<Settings, ConfigErrors> {
         let (file, path) = match &args.env_file {
             Some(p) => (
                 settings::read_env_file(p).map_err(|e| ConfigErrors(vec![e]))?,
@@ -90,7 +95,7 @@ impl Config {
             }
         };
         let env = |name: &str| std::env::var(name).ok();
-        Config::from_settings(Settings::resolve(args, &env, &file, path))
+        Ok(Settings::resolve(args, &env, &file, path))
     }
 
     /// Builds a configuration from `(ENV_NAME, value)` pairs only; for tests and embedders.

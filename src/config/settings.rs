@@ -24,6 +24,8 @@ pub enum Source {
     EnvFile,
     /// The built-in default.
     Default,
+    /// Set by `--sandbox` to point at the in-process sandbox.
+    Sandbox,
 }
 
 impl Source {
@@ -34,6 +36,7 @@ impl Source {
             Source::Env => "env",
             Source::EnvFile => "env file",
             Source::Default => "default",
+            Source::Sandbox => "sandbox",
         }
     }
 }
@@ -181,6 +184,16 @@ impl Settings {
     /// The raw value of an option by env name, if set anywhere.
     pub fn get(&self, env: &str) -> Option<&str> {
         self.values.get(env).map(|(v, _)| v.as_str())
+    }
+
+    /// Unsets one option.
+    pub fn remove(&mut self, env: &str) {
+        self.values.remove(env);
+    }
+
+    /// Overrides one option (used by `--sandbox` to point the clients at the sandbox).
+    pub fn insert(&mut self, env: &'static str, value: impl Into<String>, source: Source) {
+        self.values.insert(env, (value.into(), source));
     }
 
     /// Where the value of an option came from.

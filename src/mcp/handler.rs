@@ -16,7 +16,8 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::tools::{
-    Access, CallError, Caller, Content, Registry, ToolContext, ToolOutput, ToolSpec,
+    Access, CallError, Caller, Content, Registry, RequestCredentials, ToolContext, ToolOutput,
+    ToolSpec,
 };
 
 /// Server name reported by `initialize`.
@@ -67,6 +68,30 @@ pub fn caller_of(ctx: &RequestContext<RoleServer>) -> Caller {
         .and_then(|p| p.extensions.get::<Caller>())
         .cloned()
         .unwrap_or_default()
+}
+
+/// Atlassian credentials from the request's `Authorization` and `X-Atlassian-Cloud-Id`
+/// headers, parsed here so tools only ever see the typed value.
+fn request_credentials(
+    ctx: &RequestContext<RoleServer>,
+) -> (Option<RequestCredentials>, Option<String>) {
+    let Some(parts) = ctx.extensions.get::<http::request::Parts>() else {
+        return (None, None);
+    };
+    let Some(header) = parts.headers.get(http::header::AUTHORIZATION) else {
+        return (None, None);
+    };
+    let Ok(value) = header.to_str() else {
+        return (None, Some("it is not valid text".into()));
+    };
+    let cloud_id = parts
+        .headers
+        .get("x-atlassian-cloud-id")
+        .and_then(|v| v.to_str().ok());
+    match RequestCredentials::parse(value, cloud_id) {
+        Ok(c) => (Some(c), None),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }
 
 /// The MCP description of a tool, annotations included.
@@ -142,7 +167,12 @@ impl ServerHandler for AtlassianMcp {
                 None,
             ));
         };
-        let ctx = ToolContext { caller };
+        let (credentials, credentials_error) = request_credentials(&context);
+        let ctx = ToolContext {
+            caller,
+            credentials,
+            credentials_error,
+        };
         let arguments = request.arguments.unwrap_or_default();
         match tool.call(&ctx, arguments).await {
             Ok(output) => Ok(to_result(output).into()),

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::toolsets::{self, UnknownToolsets};
+use crate::atlassian::RequestCredentials;
 
 /// Whether a tool changes anything upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,16 @@ pub struct ToolSpec {
     pub input_schema: Arc<Map<String, Value>>,
 }
 
+impl ToolSpec {
+    /// `jira_` or `confluence_`, the prefix every tool of the product carries.
+    pub fn product_prefix(&self) -> &'static str {
+        match self.product {
+            Product::Jira => "jira_",
+            Product::Confluence => "confluence_",
+        }
+    }
+}
+
 /// Who is calling, as established by the HTTP layer; tools never see headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Caller {
@@ -114,6 +125,10 @@ pub struct Caller {
 pub struct ToolContext {
     /// The caller.
     pub caller: Caller,
+    /// Atlassian credentials the caller sent with this request, if any.
+    pub credentials: Option<RequestCredentials>,
+    /// Why the caller's `Authorization` header could not be used, if it could not.
+    pub credentials_error: Option<String>,
 }
 
 /// One piece of tool output.

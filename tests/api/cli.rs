@@ -238,3 +238,102 @@ fn the_binary_serves_every_http_route_at_once_and_exits_0_on_sigterm() {
     let status = child.wait().expect("exited");
     assert_eq!(status.code(), Some(0), "graceful exit on SIGTERM");
 }
+
+fn read_line_containing(reader: &mut impl BufRead, needle: &str) -> String {
+    for _ in 0..40 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("read") == 0 {
+            break;
+        }
+        if line.contains(needle) {
+            return line;
+        }
+    }
+    panic!("no line containing {needle:?}");
+}
+
+fn term(child: &mut std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill ran");
+    assert!(kill.success());
+    assert_eq!(
+        child.wait().expect("exited").code(),
+        Some(0),
+        "graceful exit on SIGTERM"
+    );
+}
+
+#[test]
+fn the_sandbox_subcommand_serves_jira_and_confluence_alone() {
+    let mut child = bin()
+        .args(["sandbox", "--port", "0", "--seed", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawned");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let line = read_line_containing(&mut out, "sandbox listening on http://");
+    let base = line.split_whitespace().nth(3).expect("url").to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let c = reqwest::Client::new();
+        let me: Value = c
+            .get(format!("{base}/rest/api/2/myself"))
+            .bearer_auth("sandbox-pat")
+            .send()
+            .await
+            .expect("myself")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(me["name"], "sandbox");
+        let denied = c
+            .get(format!("{base}/rest/api/2/myself"))
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .expect("myself");
+        assert_eq!(denied.status(), 401);
+    });
+    term(&mut child);
+}
+
+#[test]
+fn the_sandbox_flag_prints_the_urls_and_serves_the_tools() {
+    let mut child = bin()
+        .args(["--sandbox", "--port", "0"])
+        .env("JIRA_URL", "https://must-not-be-used.atlassian.net")
+        .env("JIRA_PERSONAL_TOKEN", "real")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawned");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let line = read_line_containing(&mut out, "Streamable HTTP: http://");
+    let url = line.split_whitespace().last().expect("url").to_owned();
+    read_line_containing(&mut out, "\"mcpServers\"");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let c = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+        let post = |body: Value| {
+            c.post(&url).header("content-type", "application/json").header("accept", "application/json, text/event-stream").body(body.to_string())
+        };
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+        let r = post(init).send().await.expect("initialize");
+        let session = r.headers()["mcp-session-id"].to_str().expect("ascii").to_owned();
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "jira_get_issue", "arguments": {"issue_key": "DEMO-1"}}});
+        let r = post(call).header("mcp-session-id", &session).header("mcp-protocol-version", "2025-06-18").send().await.expect("call");
+        let text = r.text().await.expect("body");
+        assert!(text.contains("DEMO-1") && text.contains("Sandbox showcase issue"), "{text}");
+        assert!(!text.contains("must-not-be-used"), "the sandbox replaced the configured Jira");
+    });
+    term(&mut child);
+}

@@ -429,3 +429,212 @@ impl Tool for WriteTool {
         Box::pin(async move { Ok(ToolOutput::text("written")) })
     }
 }
+
+/// A running sandbox plus the app pointed at it with the real Atlassian tools.
+pub struct SandboxApp {
+    pub app: TestApp,
+    pub sandbox: SocketAddr,
+    pub sandbox_stop: CancellationToken,
+}
+
+/// Settings that point the app at a sandbox in the given flavour (`cloud` or `server`).
+pub fn sandbox_settings(addr: SocketAddr, flavour: &str) -> Vec<(&'static str, String)> {
+    let base = format!("http://{addr}");
+    let mut s = vec![
+        ("TRANSPORT", "streamable-http".to_owned()),
+        ("HOST", "127.0.0.1".into()),
+        ("PORT", "0".into()),
+        ("TOOLSETS", "all".into()),
+        ("JIRA_URL", base.clone()),
+        ("JIRA_DEPLOYMENT", flavour.into()),
+        ("CONFLUENCE_DEPLOYMENT", flavour.into()),
+    ];
+    if flavour == "cloud" {
+        s.extend([
+            (
+                "JIRA_USERNAME",
+                mcp_atlassian::sandbox::auth::SANDBOX_EMAIL.to_owned(),
+            ),
+            (
+                "JIRA_API_TOKEN",
+                mcp_atlassian::sandbox::auth::SANDBOX_API_TOKEN.to_owned(),
+            ),
+            ("CONFLUENCE_URL", format!("{base}/wiki")),
+            (
+                "CONFLUENCE_USERNAME",
+                mcp_atlassian::sandbox::auth::SANDBOX_EMAIL.to_owned(),
+            ),
+            (
+                "CONFLUENCE_API_TOKEN",
+                mcp_atlassian::sandbox::auth::SANDBOX_API_TOKEN.to_owned(),
+            ),
+        ]);
+    } else {
+        s.extend([
+            (
+                "JIRA_PERSONAL_TOKEN",
+                mcp_atlassian::sandbox::auth::SANDBOX_PAT.to_owned(),
+            ),
+            ("CONFLUENCE_URL", base),
+            (
+                "CONFLUENCE_PERSONAL_TOKEN",
+                mcp_atlassian::sandbox::auth::SANDBOX_PAT.to_owned(),
+            ),
+        ]);
+    }
+    s
+}
+
+/// Starts a sandbox on 127.0.0.1:0.
+pub async fn start_sandbox() -> (SocketAddr, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind sandbox");
+    let addr = listener.local_addr().expect("addr");
+    let stop = CancellationToken::new();
+    tokio::spawn(mcp_atlassian::sandbox::serve(
+        listener,
+        mcp_atlassian::sandbox::SandboxOptions::default(),
+        stop.clone(),
+    ));
+    (addr, stop)
+}
+
+/// Starts a sandbox and the app in `flavour`, with `overrides` applied (an empty value unsets).
+pub async fn spawn_with_sandbox(flavour: &str, overrides: &[(&'static str, &str)]) -> SandboxApp {
+    let (addr, sandbox_stop) = start_sandbox().await;
+    let mut settings = sandbox_settings(addr, flavour);
+    for (k, v) in overrides {
+        settings.retain(|(name, _)| name != k);
+        if !v.is_empty() {
+            settings.push((k, (*v).to_owned()));
+        }
+    }
+    let config = Config::from_pairs(settings.iter().map(|(k, v)| (*k, v.as_str())))
+        .expect("sandbox config is valid");
+    let built = mcp_atlassian::app::validate(&config).expect("tools build");
+    let app = Application::build(&config, built.registry)
+        .await
+        .expect("app builds");
+    let app_addr = app.local_addr().expect("bound");
+    let handle = app.handle();
+    let shutdown = CancellationToken::new();
+    let join = tokio::spawn(app.run_until(shutdown.clone()));
+    SandboxApp {
+        app: TestApp {
+            addr: app_addr,
+            client: reqwest::Client::builder()
+                .timeout(DEADLINE)
+                .build()
+                .expect("client"),
+            handle,
+            shutdown,
+            join: Some(join),
+            gate: Arc::new(Semaphore::new(0)),
+        },
+        sandbox: addr,
+        sandbox_stop,
+    }
+}
+
+/// A tool result: its first text and whether it is an error.
+#[derive(Debug)]
+pub struct ToolResult {
+    pub text: String,
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    pub fn json(&self) -> Value {
+        assert!(!self.is_error, "tool failed: {}", self.text);
+        serde_json::from_str(&self.text).expect("tool output is JSON")
+    }
+}
+
+fn tool_result(resp: &Value) -> ToolResult {
+    let result = &resp["result"];
+    assert!(result.is_object(), "not a tool result: {resp}");
+    ToolResult {
+        text: result["content"][0]["text"]
+            .as_str()
+            .expect("text content")
+            .to_owned(),
+        is_error: result["isError"].as_bool().unwrap_or(false),
+    }
+}
+
+impl SandboxApp {
+    /// Calls a tool over Streamable HTTP in a fresh session.
+    pub async fn call(&self, name: &str, args: Value) -> ToolResult {
+        self.call_with_headers(name, args, &[]).await
+    }
+
+    /// Calls a tool over Streamable HTTP with extra request headers (e.g. Authorization).
+    pub async fn call_with_headers(
+        &self,
+        name: &str,
+        args: Value,
+        headers: &[(&str, &str)],
+    ) -> ToolResult {
+        let app = &self.app;
+        let (session, _) = app.initialize().await;
+        let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": args}});
+        let mut req = app.post_mcp(&body, session.as_deref());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("tools/call sent");
+        assert_eq!(resp.status(), 200);
+        tool_result(&read_rpc_response(resp, 2).await)
+    }
+
+    /// Calls a tool over the legacy SSE transport.
+    pub async fn call_sse(&self, name: &str, args: Value) -> ToolResult {
+        let app = &self.app;
+        let mut s = app.open_sse().await;
+        assert_eq!(app.sse_post(&s, &initialize_request(1)).await, 202);
+        s.response(1).await;
+        assert_eq!(
+            app.sse_post(
+                &s,
+                &json!({"jsonrpc": "2.0", "method": "notifications/initialized"})
+            )
+            .await,
+            202
+        );
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": args}});
+        assert_eq!(app.sse_post(&s, &call).await, 202);
+        tool_result(&s.response(2).await)
+    }
+
+    /// Sets sandbox faults through its admin endpoint.
+    pub async fn faults(&self, config: Value) {
+        let r = self
+            .app
+            .client
+            .post(format!("http://{}/__sandbox/faults", self.sandbox))
+            .json(&config)
+            .send()
+            .await
+            .expect("faults set");
+        assert!(r.status().is_success(), "faults: {}", r.status());
+    }
+
+    /// The sandbox's remaining faults.
+    pub async fn remaining_faults(&self) -> Value {
+        self.app
+            .client
+            .get(format!("http://{}/__sandbox/faults", self.sandbox))
+            .send()
+            .await
+            .expect("faults read")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    pub async fn stop(self) {
+        self.app.stop().await;
+        self.sandbox_stop.cancel();
+    }
+}

@@ -8,3 +8,4 @@ mod helpers;
 mod shutdown;
 mod sse;
 mod streamable;
+mod tools;

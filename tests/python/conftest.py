@@ -36,7 +36,8 @@ def start_server(extra_env: dict[str, str]):
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "TRANSPORT": "streamable-http", "HOST": "127.0.0.1", "PORT": str(port)}
     env.update(extra_env)
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # --sandbox: the built-in Jira and Confluence, as the README's quick start runs it.
+    proc = subprocess.Popen([binary, "--sandbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc)

@@ -1,6 +1,7 @@
 """The official MCP Python SDK (mcp 2.x) against the real binary, over /mcp and /sse."""
 
 import asyncio
+import json
 import os
 
 from mcp import ClientSession
@@ -8,8 +9,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
 EXPECTED_VERSION = os.environ["MCP_ATLASSIAN_VERSION"]
-# The Atlassian tools land with the client; until then the server exposes none.
-EXPECTED_TOOLS = [t for t in os.environ.get("MCP_ATLASSIAN_EXPECTED_TOOLS", "").split(",") if t]
+EXPECTED_TOOLS = ["jira_get_issue", "jira_search", "confluence_search", "confluence_get_page"]
 
 
 async def _exercise(session: ClientSession) -> None:
@@ -20,6 +20,11 @@ async def _exercise(session: ClientSession) -> None:
     tools = await session.list_tools()
     assert [t.name for t in tools.tools] == EXPECTED_TOOLS
     await session.send_ping()
+    result = await session.call_tool("jira_search", {"jql": "project = DEMO ORDER BY created DESC", "limit": 3})
+    assert not result.is_error, result.content
+    found = json.loads(result.content[0].text)
+    keys = [issue["key"] for issue in found["issues"]]
+    assert len(keys) == 3 and all(k.startswith("DEMO-") for k in keys), keys
 
 
 async def _over_streamable_http(url: str) -> None:

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Extract the response schemas the sandbox contract test needs from the official OpenAPI documents.
+
+Usage: scripts/extract_contract_schemas.py SPECS_DIR OUT_DIR
+
+Each output file is a self-contained JSON Schema (draft 2020-12): referenced components are
+copied under `$defs` and every `$ref` is rewritten to point there, so cyclic models stay
+finite. OpenAPI 3.0 dialect is translated: `nullable: true` becomes a `null` type alternative,
+keywords JSON Schema does not know (`discriminator`, `xml`, `example`, ...) are dropped, and
+`additionalProperties: {type: object}` (a generated Java `Map<String, Object>`) means any value.
+The source document, its version and the operation are recorded in `x-source`.
+"""
+import json
+import os
+import sys
+
+# (output name, spec file, path, method, status)
+OPERATIONS = [
+    ("jira-cloud-get-issue", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}", "get", "200"),
+    ("jira-cloud-search-jql", "jira-cloud-v3.json", "/rest/api/3/search/jql", "get", "200"),
+    ("jira-cloud-search-jql-post", "jira-cloud-v3.json", "/rest/api/3/search/jql", "post", "200"),
+    ("jira-cloud-myself", "jira-cloud-v3.json", "/rest/api/3/myself", "get", "200"),
+    ("jira-cloud-server-info", "jira-cloud-v3.json", "/rest/api/3/serverInfo", "get", "200"),
+    ("jira-cloud-get-comments", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/comment", "get", "200"),
+    ("jira-cloud-add-comment", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/comment", "post", "201"),
+    ("jira-cloud-get-transitions", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/transitions", "get", "200"),
+    ("jira-cloud-get-worklogs", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/worklog", "get", "200"),
+    ("jira-dc-get-transitions", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/transitions", "get", "200"),
+    ("jira-dc-get-worklogs", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/worklog", "get", "200"),
+    ("jira-software-cloud-get-all-boards", "jira-software-cloud.json", "/rest/agile/1.0/board", "get", "200"),
+    ("jira-software-cloud-get-board", "jira-software-cloud.json", "/rest/agile/1.0/board/{boardId}", "get", "200"),
+    ("jira-dc-get-board", "jira-dc-10.3.json", "/agile/1.0/board/{boardId}", "get", "200"),
+    ("jira-dc-get-sprint", "jira-dc-10.3.json", "/agile/1.0/sprint/{sprintId}", "get", "200"),
+    ("jira-dc-get-issue", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}", "get", "200"),
+    ("jira-dc-search", "jira-dc-10.3.json", "/api/2/search", "get", "200"),
+    ("jira-dc-search-post", "jira-dc-10.3.json", "/api/2/search", "post", "200"),
+    ("jira-dc-myself", "jira-dc-10.3.json", "/api/2/myself", "get", "200"),
+    ("jira-dc-server-info", "jira-dc-10.3.json", "/api/2/serverInfo", "get", "200"),
+    ("jira-dc-get-comments", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/comment", "get", "200"),
+    ("jira-dc-add-comment", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/comment", "post", "201"),
+    ("confluence-cloud-v2-get-page", "confluence-cloud-v2.json", "/pages/{id}", "get", "200"),
+    ("confluence-cloud-v2-get-pages", "confluence-cloud-v2.json", "/pages", "get", "200"),
+    ("confluence-cloud-v2-get-spaces", "confluence-cloud-v2.json", "/spaces", "get", "200"),
+    ("confluence-cloud-v1-search", "confluence-cloud-v1.json", "/wiki/rest/api/search", "get", "200"),
+    ("confluence-cloud-v1-user-current", "confluence-cloud-v1.json", "/wiki/rest/api/user/current", "get", "200"),
+    ("confluence-dc-get-content-by-id", "confluence-dc-10.0.3.json", "/rest/api/content/{id}", "get", "200"),
+    ("confluence-dc-get-content", "confluence-dc-10.0.3.json", "/rest/api/content", "get", "200"),
+    ("confluence-dc-search", "confluence-dc-10.0.3.json", "/rest/api/content/search", "get", "200"),
+    ("confluence-dc-user-current", "confluence-dc-10.0.3.json", "/rest/api/user/current", "get", "200"),
+]
+
+DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}
+PREFIX = "#/components/schemas/"
+
+
+def bare_object(schema):
+    if not isinstance(schema, dict):
+        return False
+    kept = {k: v for k, v in schema.items() if k not in DROP and k != "description" and not k.startswith("x-")}
+    return kept == {"type": "object"}
+
+
+def convert(node, defs_needed):
+    if isinstance(node, list):
+        return [convert(n, defs_needed) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in DROP or key.startswith("x-"):
+            continue
+        if key == "$ref":
+            if not value.startswith(PREFIX):
+                raise SystemExit(f"unsupported $ref {value}")
+            name = value[len(PREFIX):]
+            defs_needed.append(name)
+            out["$ref"] = "#/$defs/" + name
+        elif key in ("properties", "patternProperties"):
+            out[key] = {k: convert(v, defs_needed) for k, v in value.items()}
+        elif key == "nullable":
+            continue
+        elif key == "additionalProperties" and bare_object(value):
+            # Java `Map<String, Object>` comes out of Atlassian's generators as
+            # `additionalProperties: {type: object}`, although the values are any JSON
+            # (the documents' own examples put strings and numbers there): translate to "any".
+            out[key] = {}
+        else:
+            out[key] = convert(value, defs_needed)
+    if node.get("nullable") is True:
+        if "type" in out:
+            t = out["type"]
+            out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
+            if "enum" in out:
+                out["enum"] = list(out["enum"]) + [None]
+        elif "$ref" in out or "allOf" in out or "oneOf" in out or "anyOf" in out:
+            out = {"anyOf": [{"type": "null"}, out]}
+    return out
+
+
+def extract(spec, path, method, status):
+    op = spec["paths"][path][method]
+    schema = op["responses"][status]["content"]["application/json"]["schema"]
+    pending = []
+    root = convert(schema, pending)
+    defs = {}
+    while pending:
+        name = pending.pop()
+        if name in defs:
+            continue
+        defs[name] = convert(spec["components"]["schemas"][name], pending)
+    return op.get("operationId"), root, defs
+
+
+def main():
+    specs_dir, out_dir = sys.argv[1], sys.argv[2]
+    os.makedirs(out_dir, exist_ok=True)
+    loaded = {}
+    sources = {}
+    sources_path = os.path.join(specs_dir, "SOURCES.json")
+    if os.path.exists(sources_path):
+        for entry in json.load(open(sources_path)).get("specs", []):
+            sources[entry["file"]] = entry
+    for name, file, path, method, status in OPERATIONS:
+        spec = loaded.setdefault(file, json.load(open(os.path.join(specs_dir, file))))
+        op_id, root, defs = extract(spec, path, method, status)
+        doc = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "x-source": {
+                "document": file,
+                "title": spec["info"].get("title"),
+                "version": spec["info"].get("version"),
+                "servers": [srv.get("url") for srv in spec.get("servers", [])],
+                "operation": f"{method.upper()} {path}",
+                "operationId": op_id,
+                "status": status,
+                "sha256": sources.get(file, {}).get("sha256"),
+                "upstream": sources.get(file, {}).get("note"),
+                "license": sources.get(file, {}).get("license"),
+                "extracted_by": "scripts/extract_contract_schemas.py",
+            },
+        }
+        doc.update(root)
+        if defs:
+            doc["$defs"] = dict(sorted(defs.items()))
+        with open(os.path.join(out_dir, name + ".json"), "w") as fh:
+            json.dump(doc, fh, indent=1, sort_keys=False)
+            fh.write("\n")
+        print(f"{name}: {file} {method.upper()} {path} ({len(defs)} defs)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,485 @@
+//! One pooled HTTP client per product: base URL, authentication, timeouts, proxies, TLS,
+//! custom headers, a cap on concurrent requests, and the retry loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, header};
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::auth::{Auth, RequestCredentials, global_auth};
+use super::error::{AtlassianError, ErrorKind};
+use super::retry::{RetryPolicy, parse_retry_after};
+use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
+
+/// Building a client failed (bad certificate, proxy, header).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the {product} client: {reason}")]
+pub struct ClientBuildError {
+    /// `jira` or `confluence`.
+    pub product: &'static str,
+    /// What is wrong and what to change.
+    pub reason: String,
+}
+
+/// Who a call is made for.
+#[derive(Debug, Clone, Default)]
+pub struct CallAuth {
+    /// Credentials the MCP request brought, if any.
+    pub request: Option<RequestCredentials>,
+    /// True in multi-tenant mode: global credentials must not be used.
+    pub multi_tenant: bool,
+}
+
+/// A response body with the headers callers look at.
+#[derive(Debug, Clone)]
+pub struct JsonResponse {
+    /// Status code.
+    pub status: u16,
+    /// Parsed body (`Null` for empty bodies).
+    pub body: Value,
+    /// `Link` header, for Confluence v2 cursors.
+    pub link: Option<String>,
+}
+
+/// The client of one product.
+pub struct ServiceClient {
+    product: Product,
+    deployment: Deployment,
+    site: Url,
+    oauth_api_base: Url,
+    http: reqwest::Client,
+    global: Option<Auth>,
+    permits: Arc<Semaphore>,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("product", &self.product)
+            .field("deployment", &self.deployment)
+            .field("site", &self.site.as_str())
+            .field("auth", &self.global.as_ref().map(Auth::kind))
+            .finish()
+    }
+}
+
+fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientBuildError> {
+    let product = svc.product.as_str();
+    let err = |reason: String| ClientBuildError { product, reason };
+    let mut headers = header::HeaderMap::new();
+    headers.insert(
+        header::ACCEPT,
+        header::HeaderValue::from_static("application/json"),
+    );
+    for (name, value) in &svc.custom_headers {
+        let n = header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| err(format!("custom header {name}: {e}")))?;
+        let mut v = header::HeaderValue::from_str(value.expose_secret())
+            .map_err(|e| err(format!("custom header {name}: {e}")))?;
+        v.set_sensitive(true);
+        headers.insert(n, v);
+    }
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("mcp-atlassian/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .timeout(svc.timeout)
+        .connect_timeout(svc.timeout.min(Duration::from_secs(10)))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tls_danger_accept_invalid_certs(!svc.ssl_verify)
+        .no_proxy();
+    let no_proxy = reqwest::NoProxy::from_string(&svc.proxy.no_proxy.join(","));
+    if let Some(p) = &svc.proxy.socks {
+        builder = builder.proxy(
+            reqwest::Proxy::all(p.as_str())
+                .map_err(|e| err(format!("SOCKS proxy: {e}")))?
+                .no_proxy(no_proxy.clone()),
+        );
+    }
+    if let Some(p) = &svc.proxy.https {
+        builder = builder.proxy(
+            reqwest::Proxy::https(p.as_str())
+                .map_err(|e| err(format!("HTTPS proxy: {e}")))?
+                .no_proxy(no_proxy.clone()),
+        );
+    }
+    if let Some(p) = &svc.proxy.http {
+        builder = builder.proxy(
+            reqwest::Proxy::http(p.as_str())
+                .map_err(|e| err(format!("HTTP proxy: {e}")))?
+                .no_proxy(no_proxy),
+        );
+    }
+    if let (Some(cert), Some(key)) = (&svc.client_cert, &svc.client_key) {
+        if svc.client_key_password.is_some() {
+            return Err(err("encrypted client keys are not supported; decrypt it (openssl pkey -in key.pem -out plain.pem) and unset the *_CLIENT_KEY_PASSWORD".into()));
+        }
+        let mut pem =
+            std::fs::read(cert).map_err(|e| err(format!("reading {}: {e}", cert.display())))?;
+        pem.extend(std::fs::read(key).map_err(|e| err(format!("reading {}: {e}", key.display())))?);
+        let identity = reqwest::Identity::from_pem(&pem)
+            .map_err(|e| err(format!("client certificate: {e}")))?;
+        builder = builder.identity(identity);
+    }
+    builder.build().map_err(|e| err(e.to_string()))
+}
+
+impl ServiceClient {
+    /// Builds the client of a configured product; `None` when the product has no URL.
+    pub fn from_config(
+        cfg: &AtlassianConfig,
+        svc: &ServiceConfig,
+    ) -> Result<Option<ServiceClient>, ClientBuildError> {
+        let Some(site) = svc.url.clone() else {
+            return Ok(None);
+        };
+        let global = global_auth(
+            svc,
+            cfg.oauth.access_token.as_ref(),
+            cfg.oauth.cloud_id.as_deref(),
+        );
+        Ok(Some(ServiceClient {
+            product: svc.product,
+            deployment: svc.deployment,
+            site,
+            oauth_api_base: cfg.oauth.api_base.clone(),
+            http: build_http(svc)?,
+            global,
+            permits: Arc::new(Semaphore::new(cfg.max_concurrent_requests)),
+            retry: RetryPolicy {
+                max_wait: cfg.retry_max_wait,
+                ..RetryPolicy::default()
+            },
+        }))
+    }
+
+    /// Replaces the retry policy (tests use short backoff steps).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Which product.
+    pub fn product(&self) -> Product {
+        self.product
+    }
+
+    /// Cloud or Server/DC.
+    pub fn deployment(&self) -> Deployment {
+        self.deployment
+    }
+
+    /// The site URL people open (e.g. for `/browse/KEY` links), without a trailing slash.
+    pub fn site(&self) -> &str {
+        self.site.as_str().trim_end_matches('/')
+    }
+
+    fn choose_auth<'a>(&'a self, call: &'a CallAuth) -> Result<&'a Auth, AtlassianError> {
+        if let Some(r) = &call.request {
+            return Ok(&r.auth);
+        }
+        if call.multi_tenant {
+            return Err(AtlassianError::new(
+                self.product,
+                ErrorKind::MissingCredentials,
+                "Send your own credentials with the MCP request: an 'Authorization: Basic <base64 email:api_token>', 'Token <personal access token>' or 'Bearer <OAuth token>' header (plus X-Atlassian-Cloud-Id for OAuth on Cloud)",
+            ));
+        }
+        self.global.as_ref().ok_or_else(|| {
+            AtlassianError::new(self.product, ErrorKind::MissingCredentials, "No credentials are configured; set them in the server's environment or send an Authorization header")
+        })
+    }
+
+    fn url_for(&self, auth: &Auth, path: &str) -> Result<Url, AtlassianError> {
+        let base = match auth.gateway_cloud_id() {
+            Some(cloud) => {
+                let mut b = self
+                    .oauth_api_base
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_owned();
+                match self.product {
+                    Product::Jira => b.push_str(&format!("/ex/jira/{cloud}")),
+                    Product::Confluence => b.push_str(&format!("/ex/confluence/{cloud}/wiki")),
+                }
+                b
+            }
+            None => self.site().to_owned(),
+        };
+        Url::parse(&format!("{base}{path}")).map_err(|e| {
+            AtlassianError::new(
+                self.product,
+                ErrorKind::Other,
+                format!("cannot build the request URL: {e}"),
+            )
+        })
+    }
+
+    /// Sends one request with retries and returns the JSON body of a 2xx answer.
+    pub async fn call(
+        &self,
+        auth: &CallAuth,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<JsonResponse, AtlassianError> {
+        let chosen = self.choose_auth(auth)?;
+        let url = self.url_for(chosen, path)?;
+        let authorization = {
+            let mut v = header::HeaderValue::from_str(&chosen.header_value()).map_err(|_| {
+                AtlassianError::new(
+                    self.product,
+                    ErrorKind::Unauthorized,
+                    "the credentials contain characters not allowed in an HTTP header",
+                )
+            })?;
+            v.set_sensitive(true);
+            v
+        };
+        let mut retry = 0;
+        loop {
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(header::AUTHORIZATION, authorization.clone());
+            if !query.is_empty() {
+                req = req.query(query);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let outcome = {
+                let _permit = self.permits.acquire().await.map_err(|_| {
+                    AtlassianError::new(
+                        self.product,
+                        ErrorKind::Other,
+                        "the client is shutting down",
+                    )
+                })?;
+                send(req).await
+            };
+            let (status, retry_after, failure) = match outcome {
+                Ok((status, headers, bytes)) if (200..300).contains(&status) => {
+                    let body = if bytes.is_empty() {
+                        Value::Null
+                    } else {
+                        serde_json::from_slice(&bytes).map_err(|e| {
+                            AtlassianError::new(
+                                self.product,
+                                ErrorKind::Decode,
+                                format!("the response to {method} {path} is not JSON ({e})"),
+                            )
+                        })?
+                    };
+                    let link = headers
+                        .get(header::LINK)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    return Ok(JsonResponse { status, body, link });
+                }
+                Ok((status, headers, bytes)) => {
+                    let retry_after = headers
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    (
+                        Some(status),
+                        retry_after,
+                        AtlassianError::from_response(self.product, status, &bytes, retry_after),
+                    )
+                }
+                Err(e) => (None, None, e.into_error(self.product)),
+            };
+            match self.retry.decide(&method, status, retry_after, retry) {
+                Some((reason, wait)) => {
+                    tracing::debug!(
+                        service = self.product.as_str(),
+                        http.request.method = %method,
+                        path,
+                        status = status.unwrap_or(0),
+                        reason = reason.as_str(),
+                        wait_ms = wait.as_millis() as u64,
+                        attempt = retry + 1,
+                        "retrying upstream call"
+                    );
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                }
+                None => return Err(failure),
+            }
+        }
+    }
+
+    /// `GET path?query` → JSON.
+    pub async fn get(
+        &self,
+        auth: &CallAuth,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<JsonResponse, AtlassianError> {
+        self.call(auth, Method::GET, path, query, None).await
+    }
+
+    /// `POST path` with a JSON body → JSON.
+    pub async fn post(
+        &self,
+        auth: &CallAuth,
+        path: &str,
+        body: &Value,
+    ) -> Result<JsonResponse, AtlassianError> {
+        self.call(auth, Method::POST, path, &[], Some(body)).await
+    }
+}
+
+enum SendError {
+    Timeout,
+    Connect(String),
+    Other(String),
+}
+
+impl SendError {
+    fn into_error(self, product: Product) -> AtlassianError {
+        match self {
+            SendError::Timeout => {
+                AtlassianError::new(product, ErrorKind::Timeout, "the request timed out")
+            }
+            SendError::Connect(m) => AtlassianError::new(product, ErrorKind::Connect, m),
+            SendError::Other(m) => AtlassianError::new(product, ErrorKind::Connect, m),
+        }
+    }
+}
+
+async fn send(
+    req: reqwest::RequestBuilder,
+) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
+    let classify = |e: reqwest::Error| {
+        if e.is_timeout() {
+            SendError::Timeout
+        } else if e.is_connect() {
+            SendError::Connect(format!("connection failed: {}", root_cause(&e)))
+        } else {
+            SendError::Other(format!("request failed: {}", root_cause(&e)))
+        }
+    };
+    let resp = req.send().await.map_err(classify)?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.map_err(classify)?;
+    Ok((status, headers, bytes))
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atlassian::auth::RequestCredentials;
+    use crate::config::Config;
+
+    fn client(pairs: &[(&str, &str)], jira: bool) -> ServiceClient {
+        let config = Config::from_pairs(pairs.iter().copied()).expect("valid");
+        let svc = if jira {
+            &config.atlassian.jira
+        } else {
+            &config.atlassian.confluence
+        };
+        ServiceClient::from_config(&config.atlassian, svc)
+            .expect("builds")
+            .expect("configured")
+    }
+
+    #[test]
+    fn oauth_requests_with_a_cloud_id_go_through_the_gateway() {
+        let c = client(
+            &[
+                ("JIRA_URL", "https://acme.atlassian.net"),
+                ("JIRA_USERNAME", "me@acme.com"),
+                ("JIRA_API_TOKEN", "t"),
+                ("ATLASSIAN_OAUTH_API_BASE", "http://127.0.0.1:9/gw"),
+            ],
+            true,
+        );
+        let creds = RequestCredentials::parse("Bearer tok", Some("cloud-9")).expect("creds");
+        let url = c
+            .url_for(&creds.auth, "/rest/api/3/issue/X-1")
+            .expect("url");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/gw/ex/jira/cloud-9/rest/api/3/issue/X-1"
+        );
+        let basic = c.global.as_ref().expect("global basic auth");
+        assert_eq!(
+            c.url_for(basic, "/rest/api/3/myself")
+                .expect("url")
+                .as_str(),
+            "https://acme.atlassian.net/rest/api/3/myself"
+        );
+    }
+
+    #[test]
+    fn confluence_gateway_urls_keep_the_wiki_prefix() {
+        let c = client(
+            &[
+                ("CONFLUENCE_URL", "https://acme.atlassian.net/wiki"),
+                ("ATLASSIAN_OAUTH_CLOUD_ID", "c1"),
+                ("ATLASSIAN_OAUTH_ACCESS_TOKEN", "tok"),
+            ],
+            false,
+        );
+        let global = c.global.as_ref().expect("global OAuth");
+        assert_eq!(global.kind(), "oauth");
+        assert_eq!(
+            c.url_for(global, "/api/v2/pages/1").expect("url").as_str(),
+            "https://api.atlassian.com/ex/confluence/c1/wiki/api/v2/pages/1"
+        );
+    }
+
+    #[test]
+    fn multi_tenant_calls_without_credentials_say_which_header_to_send() {
+        let c = client(
+            &[
+                ("JIRA_URL", "https://acme.atlassian.net"),
+                ("MULTI_TENANT_MODE", "true"),
+            ],
+            true,
+        );
+        let err = c
+            .choose_auth(&CallAuth {
+                request: None,
+                multi_tenant: true,
+            })
+            .expect_err("no credentials");
+        assert_eq!(err.kind, ErrorKind::MissingCredentials);
+        assert!(
+            err.agent_message().contains("Authorization: Basic"),
+            "{}",
+            err.agent_message()
+        );
+    }
+
+    #[test]
+    fn server_dc_prefers_the_personal_access_token() {
+        let c = client(
+            &[
+                ("JIRA_URL", "https://jira.corp.example"),
+                ("JIRA_PERSONAL_TOKEN", "pat"),
+                ("JIRA_USERNAME", "u"),
+                ("JIRA_API_TOKEN", "p"),
+            ],
+            true,
+        );
+        assert_eq!(c.deployment(), Deployment::Server);
+        assert_eq!(c.global.as_ref().map(Auth::kind), Some("pat"));
+    }
+}

@@ -1,0 +1,40 @@
+//! Outbound HTTP to Jira and Confluence: authentication, retries and backoff, concurrency
+//! caps, typed errors, and the REST calls tools make. The only module that calls Atlassian.
+//!
+//! Invariant: one pooled `reqwest::Client` per product, built at start-up; no per-call
+//! client, no blocking I/O.
+
+pub mod auth;
+pub mod client;
+pub mod confluence;
+pub mod error;
+pub mod jira;
+pub mod markup;
+pub mod retry;
+
+use std::sync::Arc;
+
+pub use auth::{Auth, RequestCredentials};
+pub use client::{CallAuth, ClientBuildError, ServiceClient};
+pub use error::{AtlassianError, ErrorKind};
+
+use crate::config::AtlassianConfig;
+
+/// The configured products' clients.
+#[derive(Debug, Clone, Default)]
+pub struct Atlassian {
+    /// Jira, when `JIRA_URL` is set.
+    pub jira: Option<Arc<ServiceClient>>,
+    /// Confluence, when `CONFLUENCE_URL` is set.
+    pub confluence: Option<Arc<ServiceClient>>,
+}
+
+impl Atlassian {
+    /// Builds one client per configured product.
+    pub fn from_config(cfg: &AtlassianConfig) -> Result<Atlassian, ClientBuildError> {
+        Ok(Atlassian {
+            jira: ServiceClient::from_config(cfg, &cfg.jira)?.map(Arc::new),
+            confluence: ServiceClient::from_config(cfg, &cfg.confluence)?.map(Arc::new),
+        })
+    }
+}

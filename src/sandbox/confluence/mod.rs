@@ -1,0 +1,128 @@
+//! Confluence REST: Cloud v2 (`/wiki/api/v2`), Cloud v1 search and user
+//! (`/wiki/rest/api`), and Data Center v1 (`/rest/api`).
+//!
+//! Pagination cursors are opaque and carry the offset; every paginated answer links its
+//! next page (`_links.next`, and the `Link` header on v2).
+
+pub mod cloud;
+pub mod dc;
+pub mod render;
+
+use axum::Router;
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::sandbox::SandboxState;
+use crate::sandbox::error::{ApiError, Family};
+
+/// Confluence routes.
+pub fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route("/wiki/api/v2/pages/{id}", get(cloud::get_page))
+        .route("/wiki/api/v2/pages", get(cloud::get_pages))
+        .route("/wiki/api/v2/spaces", get(cloud::get_spaces))
+        .route("/wiki/rest/api/search", get(cloud::search))
+        .route("/wiki/rest/api/user/current", get(cloud::current_user))
+        .route("/rest/api/content/search", get(dc::search))
+        .route("/rest/api/content/{id}", get(dc::get_content))
+        .route("/rest/api/content", get(dc::list_content))
+        .route("/rest/api/user/current", get(dc::current_user))
+}
+
+/// First value of query parameter `name`.
+pub fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// All values of `name`, each split on commas.
+pub fn list_param(q: &[(String, String)], name: &str) -> Vec<String> {
+    q.iter()
+        .filter(|(k, _)| k == name)
+        .flat_map(|(_, v)| v.split(','))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Integer parameter with a default and an upper bound; malformed is a 400 of `family`.
+pub fn limit_param(
+    q: &[(String, String)],
+    name: &str,
+    default: usize,
+    max: usize,
+    family: Family,
+) -> Result<usize, ApiError> {
+    match param(q, name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse::<usize>().map(|n| n.min(max)).map_err(|_| {
+            ApiError::bad_request(
+                family,
+                format!(
+                    "Invalid value '{v}' for parameter '{name}': expected a non-negative integer"
+                ),
+            )
+        }),
+    }
+}
+
+/// Encodes a cursor for `offset`.
+pub fn encode_cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("sandbox:{offset}"))
+}
+
+/// Decodes a cursor; a malformed one is a 400 of `family`.
+pub fn decode_cursor(cursor: Option<&str>, family: Family) -> Result<usize, ApiError> {
+    let Some(c) = cursor else { return Ok(0) };
+    let invalid = || ApiError::bad_request(family, "Invalid cursor");
+    let raw = URL_SAFE_NO_PAD.decode(c.trim()).map_err(|_| invalid())?;
+    let text = String::from_utf8(raw).map_err(|_| invalid())?;
+    text.strip_prefix("sandbox:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(invalid)
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Builds a query string from pairs, encoding the values.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        assert_eq!(
+            decode_cursor(Some(&encode_cursor(25)), Family::ConfluenceV2).expect("valid"),
+            25
+        );
+        assert_eq!(decode_cursor(None, Family::ConfluenceV2).expect("valid"), 0);
+        assert!(decode_cursor(Some("nope"), Family::ConfluenceV2).is_err());
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            query_string(&[("cql", "space = \"DEMO\"".into()), ("limit", "5".into())]),
+            "cql=space%20%3D%20%22DEMO%22&limit=5"
+        );
+    }
+}

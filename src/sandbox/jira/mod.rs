@@ -1,0 +1,104 @@
+//! Jira platform REST API: Cloud `/rest/api/3` and Server/DC `/rest/api/2`; and the read
+//! side of Jira Software's `/rest/agile/1.0` (boards, sprints).
+//!
+//! Routes take the version as a path segment and pick the [`render::Flavour`] from it,
+//! so both flavours run the same handlers over the same data.
+
+pub mod agile;
+pub mod issues;
+pub mod meta;
+pub mod render;
+pub mod search;
+pub mod workflow;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::sandbox::SandboxState;
+use crate::sandbox::error::{ApiError, Family};
+use render::Flavour;
+
+/// Jira routes.
+pub fn routes() -> Router<SandboxState> {
+    Router::new()
+        .route(
+            "/rest/api/{ver}/issue/{key}",
+            get(issues::get_issue).put(issues::edit_issue),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/comment",
+            get(issues::get_comments).post(issues::add_comment),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/transitions",
+            get(workflow::get_transitions).post(workflow::do_transition),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/worklog",
+            get(workflow::get_worklogs),
+        )
+        .route("/rest/api/{ver}/myself", get(meta::myself))
+        .route("/rest/agile/1.0/board", get(agile::boards))
+        .route("/rest/agile/1.0/board/{id}", get(agile::board))
+        .route(
+            "/rest/agile/1.0/board/{id}/sprint",
+            get(agile::board_sprints),
+        )
+        .route("/rest/agile/1.0/sprint/{id}", get(agile::sprint))
+        .route("/rest/api/{ver}/serverInfo", get(meta::server_info))
+        .route(
+            "/rest/api/3/search/jql",
+            get(search::search_jql_get).post(search::search_jql_post),
+        )
+        .route(
+            "/rest/api/3/search",
+            get(search::removed).post(search::removed),
+        )
+        .route(
+            "/rest/api/2/search",
+            get(search::search_v2_get).post(search::search_v2_post),
+        )
+}
+
+/// The flavour named by the `{ver}` path segment.
+pub fn flavour(ver: &str) -> Result<Flavour, ApiError> {
+    match ver {
+        "2" | "latest" => Ok(Flavour::V2),
+        "3" => Ok(Flavour::V3),
+        _ => Err(ApiError::not_found(
+            Family::Jira,
+            format!("REST API version '{ver}' does not exist in the sandbox (use 2 or 3)"),
+        )),
+    }
+}
+
+/// All values of query parameter `name`.
+pub fn params<'a>(q: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    q.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// An optional non-negative integer query parameter; a malformed one is a Jira 400.
+pub fn int_param(q: &[(String, String)], name: &str) -> Result<Option<u64>, ApiError> {
+    match params(q, name).first() {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<u64>().map(Some).map_err(|_| {
+            ApiError::bad_request(Family::Jira, format!("The value '{v}' is invalid for the '{name}' parameter: expected a non-negative integer"))
+        }),
+    }
+}
+
+/// Parses a JSON request body, or answers a Jira 400.
+pub fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Object(serde_json::Map::new()));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            Family::Jira,
+            format!("Unexpected character in the request body: {e}"),
+        )
+    })
+}

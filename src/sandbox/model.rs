@@ -1,0 +1,315 @@
+//! The sandbox's own in-memory data model for Jira and Confluence.
+//!
+//! Invariant: ids are unique per kind and never reused within one `Store`; indexes into
+//! the vectors (`usize`) are stable because nothing is ever removed.
+
+use crate::sandbox::text::RichText;
+
+/// A person known to both products.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Cloud account id.
+    pub account_id: String,
+    /// Server/DC user name (login).
+    pub name: String,
+    /// Server/DC user key (`JIRAUSER10000`).
+    pub key: String,
+    /// Display name.
+    pub display_name: String,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// A workflow status.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Category key: `new`, `indeterminate` or `done`.
+    pub category: &'static str,
+}
+
+/// A named thing with an id (issue types, priorities).
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A workflow transition: from any status in `from` (empty = global) to `to`.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// Transition id.
+    pub id: String,
+    /// Transition name.
+    pub name: String,
+    /// Source status indexes; empty means available from every status.
+    pub from: Vec<usize>,
+    /// Target status index.
+    pub to: usize,
+}
+
+/// A Jira project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Project key, e.g. `DEMO`.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Lead (user index).
+    pub lead: usize,
+}
+
+/// A Jira comment.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Author (user index).
+    pub author: usize,
+    /// Body.
+    pub body: RichText,
+    /// Created (unix seconds).
+    pub created: i64,
+    /// Updated (unix seconds).
+    pub updated: i64,
+}
+
+/// A worklog entry.
+#[derive(Debug, Clone)]
+pub struct Worklog {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Author (user index).
+    pub author: usize,
+    /// Time spent in seconds.
+    pub seconds: i64,
+    /// Started (unix seconds).
+    pub started: i64,
+    /// Comment text.
+    pub comment: String,
+}
+
+/// A directed issue link of a named type.
+#[derive(Debug, Clone)]
+pub struct IssueLink {
+    /// Link id.
+    pub id: String,
+    /// Link type name (`Blocks`, `Relates`).
+    pub kind: &'static str,
+    /// Outward issue index (this issue `blocks` the target).
+    pub outward: usize,
+    /// Inward issue index.
+    pub inward: usize,
+}
+
+/// A change history entry.
+#[derive(Debug, Clone)]
+pub struct History {
+    /// History id.
+    pub id: String,
+    /// Author (user index).
+    pub author: usize,
+    /// When (unix seconds).
+    pub created: i64,
+    /// `(field, from, to)` items.
+    pub items: Vec<(String, String, String)>,
+}
+
+/// A Jira issue.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Key, e.g. `DEMO-1`.
+    pub key: String,
+    /// Project index.
+    pub project: usize,
+    /// Issue type index.
+    pub issue_type: usize,
+    /// Status index.
+    pub status: usize,
+    /// Priority index.
+    pub priority: usize,
+    /// Summary.
+    pub summary: String,
+    /// Description, if any.
+    pub description: Option<RichText>,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Assignee (user index).
+    pub assignee: Option<usize>,
+    /// Reporter (user index).
+    pub reporter: usize,
+    /// Created (unix seconds).
+    pub created: i64,
+    /// Updated (unix seconds).
+    pub updated: i64,
+    /// Parent epic (issue index).
+    pub epic: Option<usize>,
+    /// Sprint (index into `Store::sprints`).
+    pub sprint: Option<usize>,
+    /// Comments, oldest first.
+    pub comments: Vec<Comment>,
+    /// Worklogs.
+    pub worklogs: Vec<Worklog>,
+    /// Change history, oldest first.
+    pub history: Vec<History>,
+}
+
+/// An agile board.
+#[derive(Debug, Clone)]
+pub struct Board {
+    /// Board id.
+    pub id: u64,
+    /// Board name.
+    pub name: String,
+    /// Project index.
+    pub project: usize,
+}
+
+/// A sprint on a board.
+#[derive(Debug, Clone)]
+pub struct Sprint {
+    /// Sprint id.
+    pub id: u64,
+    /// Sprint name.
+    pub name: String,
+    /// `closed`, `active` or `future`.
+    pub state: &'static str,
+    /// Board index.
+    pub board: usize,
+    /// Start (unix seconds).
+    pub start: i64,
+    /// End (unix seconds).
+    pub end: i64,
+}
+
+/// A Confluence space.
+#[derive(Debug, Clone)]
+pub struct Space {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Space key.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Home page (page index).
+    pub homepage: usize,
+}
+
+/// A Confluence footer comment.
+#[derive(Debug, Clone)]
+pub struct PageComment {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Author (user index).
+    pub author: usize,
+    /// Body.
+    pub body: RichText,
+    /// Created (unix seconds).
+    pub created: i64,
+}
+
+/// A Confluence page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Space index.
+    pub space: usize,
+    /// Title.
+    pub title: String,
+    /// Parent page index.
+    pub parent: Option<usize>,
+    /// Position among siblings.
+    pub position: u64,
+    /// Body (storage format derives from it).
+    pub body: RichText,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Creator (user index).
+    pub creator: usize,
+    /// Last modifier (user index).
+    pub modifier: usize,
+    /// Created (unix seconds).
+    pub created: i64,
+    /// Last modified (unix seconds).
+    pub modified: i64,
+    /// Version number.
+    pub version: u64,
+    /// Footer comments.
+    pub comments: Vec<PageComment>,
+}
+
+/// Everything the sandbox knows; guarded by one lock in `SandboxState`.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    /// Users; index 0 is the authenticated sandbox user.
+    pub users: Vec<User>,
+    /// Statuses.
+    pub statuses: Vec<Status>,
+    /// Workflow transitions shared by all projects.
+    pub transitions: Vec<Transition>,
+    /// Issue types.
+    pub issue_types: Vec<Named>,
+    /// Priorities, highest first.
+    pub priorities: Vec<Named>,
+    /// Projects.
+    pub projects: Vec<Project>,
+    /// Issues.
+    pub issues: Vec<Issue>,
+    /// Issue links.
+    pub links: Vec<IssueLink>,
+    /// Boards.
+    pub boards: Vec<Board>,
+    /// Sprints.
+    pub sprints: Vec<Sprint>,
+    /// Spaces.
+    pub spaces: Vec<Space>,
+    /// Pages.
+    pub pages: Vec<Page>,
+    /// Next free numeric id for new comments and other writes.
+    pub next_id: u64,
+}
+
+impl Store {
+    /// Finds an issue by key (case-insensitive) or numeric id.
+    pub fn issue_index(&self, id_or_key: &str) -> Option<usize> {
+        self.issues
+            .iter()
+            .position(|i| i.id == id_or_key || i.key.eq_ignore_ascii_case(id_or_key))
+    }
+
+    /// Finds a page by id.
+    pub fn page_index(&self, id: &str) -> Option<usize> {
+        self.pages.iter().position(|p| p.id == id)
+    }
+
+    /// Allocates a fresh numeric id.
+    pub fn fresh_id(&mut self) -> String {
+        self.next_id += 1;
+        self.next_id.to_string()
+    }
+
+    /// Ancestors of a page, root first.
+    pub fn ancestors(&self, page: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut cur = self.pages.get(page).and_then(|p| p.parent);
+        while let Some(p) = cur {
+            if out.contains(&p) {
+                break;
+            }
+            out.push(p);
+            cur = self.pages.get(p).and_then(|x| x.parent);
+        }
+        out.reverse();
+        out
+    }
+}

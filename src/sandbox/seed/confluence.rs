@@ -1,0 +1,145 @@
+//! Confluence part of the seed: two spaces, each with a home page, five sections and
+//! leaves up to three levels deep, with labels and footer comments.
+
+use crate::sandbox::model::{Page, PageComment, Space, Store};
+use crate::sandbox::rng::SplitMix64;
+use crate::sandbox::seed::{DAY, HOUR, LABELS, PAGES_PER_SPACE, plain_doc};
+use crate::sandbox::text::{RichText, code, doc, heading, list, marked, para, table, text};
+use crate::sandbox::timefmt::SEED_EPOCH;
+
+fn rich_page_body() -> RichText {
+    RichText::from_adf(doc(vec![
+        heading(1, "Getting Started"),
+        para(vec![
+            text("Welcome to the "),
+            marked("Demo", "strong"),
+            text(" space."),
+        ]),
+        heading(2, "Steps"),
+        list(
+            true,
+            &["Request access", "Clone the repository", "Run the tests"],
+        ),
+        list(false, &["Ask in #help", "Read the runbooks"]),
+        table(&[&["Tool", "Version"], &["rustc", "1.88"], &["cargo", "1.88"]]),
+        code("bash", "cargo test --all-targets"),
+    ]))
+}
+
+const SECTIONS: [&str; 5] = [
+    "Getting Started",
+    "Architecture",
+    "Runbooks",
+    "Meeting Notes",
+    "Release Notes",
+];
+const TOPICS: [&str; 8] = [
+    "Search",
+    "Billing",
+    "Auth",
+    "Deployments",
+    "Monitoring",
+    "Backups",
+    "Onboarding",
+    "Storage",
+];
+
+pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
+    let mut next_page = 196_608u64;
+    let mut next_comment = 300_000u64;
+    let n_users = store.users.len();
+    for (s, (key, name)) in [("DEMO", "Demo Space"), ("ENG", "Engineering")]
+        .iter()
+        .enumerate()
+    {
+        let space_id = (98_305 + s).to_string();
+        let home = store.pages.len();
+        store.spaces.push(Space {
+            id: space_id,
+            key: (*key).into(),
+            name: (*name).into(),
+            homepage: home,
+        });
+        let mut t = SEED_EPOCH + i64::try_from(s).unwrap_or(0) * DAY;
+        for i in 0..PAGES_PER_SPACE {
+            let (title, parent, body) = if i == 0 {
+                (
+                    format!("{name} Home"),
+                    None,
+                    RichText::from_adf(doc(vec![para(vec![text(&format!(
+                        "Home of the {name}."
+                    ))])])),
+                )
+            } else if i <= SECTIONS.len() {
+                let title = if s == 0 {
+                    SECTIONS[i - 1].to_owned()
+                } else {
+                    format!("{} ({key})", SECTIONS[i - 1])
+                };
+                let body = if s == 0 && i == 1 {
+                    rich_page_body()
+                } else {
+                    plain_doc(rng)
+                };
+                (title, Some(home), body)
+            } else {
+                let section = home + 1 + rng.index(SECTIONS.len());
+                let parent = if i > 12 && rng.chance(30) {
+                    home + 6 + rng.index(i - 6)
+                } else {
+                    section
+                };
+                let topic = TOPICS[rng.index(TOPICS.len())];
+                (
+                    format!("{topic} notes {key}-{i}"),
+                    Some(parent),
+                    plain_doc(rng),
+                )
+            };
+            let mut labels = Vec::new();
+            if rng.chance(50) {
+                labels.push(LABELS[rng.index(LABELS.len())].to_owned());
+            }
+            if s == 0 && i == 1 {
+                labels = vec!["onboarding".into(), "docs".into()];
+            }
+            let mut comments = Vec::new();
+            for _ in 0..rng.below(3) {
+                next_comment += 1;
+                comments.push(PageComment {
+                    id: next_comment.to_string(),
+                    author: rng.index(n_users),
+                    body: RichText::from_adf(doc(vec![para(vec![text("Thanks, this helps.")])])),
+                    created: t + 3 * HOUR,
+                });
+            }
+            let creator = if s == 0 && i == 1 {
+                0
+            } else {
+                rng.index(n_users)
+            };
+            next_page += 1;
+            let version = 1 + rng.below(4);
+            store.pages.push(Page {
+                id: next_page.to_string(),
+                space: s,
+                title,
+                parent,
+                position: u64::try_from(i).unwrap_or(0),
+                body,
+                labels,
+                creator,
+                modifier: if version > 1 {
+                    rng.index(n_users)
+                } else {
+                    creator
+                },
+                created: t,
+                modified: t + i64::try_from(version - 1).unwrap_or(0) * DAY,
+                version,
+                comments,
+            });
+            t += i64::try_from(4 + rng.below(30)).unwrap_or(4) * HOUR;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Running the built-in sandbox: alone (`mcp-atlassian sandbox`), or in-process behind the
+//! MCP server (`mcp-atlassian --sandbox`, the quick start), with Jira and Confluence pointed
+//! at it and nothing reaching a real Atlassian site.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Settings, Source};
+use crate::sandbox::{self, FaultConfig, SandboxOptions, auth};
+
+/// Binds a loopback listener for the sandbox (port 0 = any free port).
+pub fn bind_loopback(port: u16) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .with_context(|| format!("cannot bind the sandbox to 127.0.0.1:{port}"))?;
+    listener
+        .set_nonblocking(true)
+        .context("cannot make the sandbox listener non-blocking")?;
+    Ok(listener)
+}
+
+/// Points the settings at a sandbox on `addr` (Cloud flavour: basic auth, `/wiki` for
+/// Confluence) and makes the server speak HTTP on loopback unless told otherwise. Every
+/// Atlassian credential from the environment is replaced, so a real site is never called.
+pub fn point_at_sandbox(settings: &mut Settings, addr: SocketAddr) {
+    let base = format!("http://{addr}");
+    let forced: [(&'static str, String); 10] = [
+        ("JIRA_URL", base.clone()),
+        ("JIRA_USERNAME", auth::SANDBOX_EMAIL.into()),
+        ("JIRA_API_TOKEN", auth::SANDBOX_API_TOKEN.into()),
+        ("JIRA_DEPLOYMENT", "cloud".into()),
+        ("CONFLUENCE_URL", format!("{base}/wiki")),
+        ("CONFLUENCE_USERNAME", auth::SANDBOX_EMAIL.into()),
+        ("CONFLUENCE_API_TOKEN", auth::SANDBOX_API_TOKEN.into()),
+        ("CONFLUENCE_DEPLOYMENT", "cloud".into()),
+        ("JIRA_PERSONAL_TOKEN", String::new()),
+        ("CONFLUENCE_PERSONAL_TOKEN", String::new()),
+    ];
+    for (env, value) in forced {
+        if value.is_empty() {
+            settings.remove(env);
+        } else {
+            settings.insert(env, value, Source::Sandbox);
+        }
+    }
+    for env in [
+        "ATLASSIAN_OAUTH_ACCESS_TOKEN",
+        "JIRA_OAUTH_ACCESS_TOKEN",
+        "CONFLUENCE_OAUTH_ACCESS_TOKEN",
+        "MULTI_TENANT_MODE",
+    ] {
+        settings.remove(env);
+    }
+    if settings.source("TRANSPORT") == Source::Default {
+        settings.insert("TRANSPORT", "streamable-http", Source::Sandbox);
+    }
+    if settings.source("HOST") == Source::Default {
+        settings.insert("HOST", "127.0.0.1", Source::Sandbox);
+    }
+}
+
+/// Parses `--faults JSON` (the body `POST /__sandbox/faults` takes).
+pub fn parse_faults(raw: Option<&str>) -> Result<FaultConfig, String> {
+    match raw {
+        None => Ok(FaultConfig::default()),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            format!("--faults is not a fault configuration ({e}); e.g. '{{\"latency_ms\":50,\"errors\":{{\"status\":503,\"every_nth\":10}}}}'")
+        }),
+    }
+}
+
+/// Serves the sandbox on `listener` until `shutdown`.
+pub async fn serve(
+    listener: std::net::TcpListener,
+    opts: SandboxOptions,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::from_std(listener).context("cannot use the sandbox listener")?;
+    sandbox::serve(listener, opts, shutdown)
+        .await
+        .context("the sandbox stopped with an error")
+}
+
+/// The banner `--sandbox` prints: URLs and a Cursor config to paste.
+pub fn banner(mcp_addr: SocketAddr, path: &str, sandbox_addr: SocketAddr) -> String {
+    format!(
+        "mcp-atlassian is serving the built-in sandbox (no real Atlassian site is used)\n\
+         \n  Streamable HTTP: http://{mcp_addr}{path}\n  SSE:             http://{mcp_addr}/sse\n  Sandbox REST:    http://{sandbox_addr} (Jira) and http://{sandbox_addr}/wiki (Confluence)\n\
+         \nCursor (.cursor/mcp.json):\n{{\n  \"mcpServers\": {{\n    \"mcp-atlassian\": {{ \"url\": \"http://{mcp_addr}{path}\" }}\n  }}\n}}\n\
+         \nTry: jira_search with jql \"project = DEMO ORDER BY created DESC\". Stop with Ctrl-C.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_parse_from_json_and_bad_json_says_what_to_write() {
+        let f = parse_faults(Some(
+            r#"{"latency_ms": 5, "errors": {"status": 503, "count": 2}}"#,
+        ))
+        .expect("valid");
+        assert_eq!(f.latency_ms, 5);
+        assert_eq!(f.errors.count, 2);
+        assert_eq!(parse_faults(None).expect("none"), FaultConfig::default());
+        let err = parse_faults(Some("{latency")).expect_err("invalid");
+        assert!(
+            err.starts_with("--faults is not a fault configuration"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sandbox_mode_replaces_every_atlassian_credential() {
+        let mut s = Settings::from_pairs([
+            ("JIRA_URL", "https://real.atlassian.net"),
+            ("JIRA_PERSONAL_TOKEN", "real-pat"),
+            ("MULTI_TENANT_MODE", "true"),
+        ]);
+        point_at_sandbox(&mut s, "127.0.0.1:4000".parse().expect("addr"));
+        assert_eq!(s.get("JIRA_URL"), Some("http://127.0.0.1:4000"));
+        assert_eq!(s.get("CONFLUENCE_URL"), Some("http://127.0.0.1:4000/wiki"));
+        assert_eq!(s.get("JIRA_PERSONAL_TOKEN"), None);
+        assert_eq!(s.get("MULTI_TENANT_MODE"), None);
+        assert_eq!(s.get("TRANSPORT"), Some("streamable-http"));
+        assert_eq!(s.get("HOST"), Some("127.0.0.1"));
+    }
+}

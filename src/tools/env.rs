@@ -1,0 +1,67 @@
+//! What every Atlassian tool shares: the product clients, multi-tenant mode and the
+//! project/space filters, built once at start-up.
+
+use std::sync::Arc;
+
+use super::registry::{ToolContext, ToolOutput};
+use crate::atlassian::{Atlassian, CallAuth, ServiceClient};
+
+/// Shared tool environment.
+#[derive(Debug, Clone, Default)]
+pub struct ToolEnv {
+    /// Product clients.
+    pub atlassian: Atlassian,
+    /// `MULTI_TENANT_MODE`.
+    pub multi_tenant: bool,
+    /// `JIRA_PROJECTS_FILTER`, upper-case keys.
+    pub jira_projects: Vec<String>,
+    /// `CONFLUENCE_SPACES_FILTER`.
+    pub confluence_spaces: Vec<String>,
+}
+
+impl ToolEnv {
+    /// The credentials to call upstream with, or the tool error explaining why there are none.
+    pub fn call_auth(&self, ctx: &ToolContext) -> Result<CallAuth, ToolOutput> {
+        if let Some(reason) = &ctx.credentials_error {
+            return Err(ToolOutput::error(format!(
+                "The Authorization header of this request cannot be used: {reason}."
+            )));
+        }
+        Ok(CallAuth {
+            request: ctx.credentials.clone(),
+            multi_tenant: self.multi_tenant,
+        })
+    }
+
+    /// The Jira client and the credentials to call it with, or the tool error to return.
+    pub fn jira_call(
+        &self,
+        ctx: &ToolContext,
+    ) -> Result<(&Arc<ServiceClient>, CallAuth), ToolOutput> {
+        Ok((self.jira()?, self.call_auth(ctx)?))
+    }
+
+    /// The Confluence client and the credentials to call it with, or the tool error to return.
+    pub fn confluence_call(
+        &self,
+        ctx: &ToolContext,
+    ) -> Result<(&Arc<ServiceClient>, CallAuth), ToolOutput> {
+        Ok((self.confluence()?, self.call_auth(ctx)?))
+    }
+
+    /// The Jira client, or a tool error saying Jira is not configured.
+    pub fn jira(&self) -> Result<&Arc<ServiceClient>, ToolOutput> {
+        self.atlassian.jira.as_ref().ok_or_else(|| {
+            ToolOutput::error("Jira is not configured on this server (JIRA_URL is unset).")
+        })
+    }
+
+    /// The Confluence client, or a tool error saying Confluence is not configured.
+    pub fn confluence(&self) -> Result<&Arc<ServiceClient>, ToolOutput> {
+        self.atlassian.confluence.as_ref().ok_or_else(|| {
+            ToolOutput::error(
+                "Confluence is not configured on this server (CONFLUENCE_URL is unset).",
+            )
+        })
+    }
+}

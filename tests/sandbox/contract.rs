@@ -1,0 +1,164 @@
+//! Fidelity contract: every sandbox operation's real response validates against the
+//! response schema of the same operation in Atlassian's official OpenAPI documents.
+//!
+//! The schemas in `tests/data/contract/` were extracted (with `$ref`s resolved and the
+//! OpenAPI 3.0 dialect translated to JSON Schema 2020-12) by
+//! `scripts/extract_contract_schemas.py`; each names its source document and operation in
+//! `x-source`. Nothing under `../shared` is read at test time.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::support::{TestSandbox, spawn_sandbox};
+use mcp_atlassian::sandbox::RICH_PAGE_ID;
+use serde_json::{Value, json};
+
+fn contract_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/contract")
+}
+
+fn schema(name: &str) -> Value {
+    let path = contract_dir().join(format!("{name}.json"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("schema json")
+}
+
+fn assert_valid(name: &str, instance: &Value) {
+    let schema = schema(name);
+    // Jira's specs declare `format: date-time`, yet Jira itself writes `...000+0000` (no
+    // colon in the offset, so not RFC 3339); the sandbox copies Jira, so formats are only
+    // enforced on Confluence, whose `...000Z` times are RFC 3339.
+    let formats = !name.starts_with("jira-");
+    let validator = jsonschema::options()
+        .should_validate_formats(formats)
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(10)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} ({}): {} violations:\n{}",
+        schema["x-source"]["operation"],
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+enum Call {
+    Get(String),
+    Post(String, Value),
+}
+
+async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
+    let req = match c {
+        Call::Get(p) => sb.get(p),
+        Call::Post(p, body) => sb.post(p).json(body),
+    };
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.expect("json body");
+    assert_eq!(status, expect, "{body}");
+    body
+}
+
+/// (schema name, request, expected status). Several requests may exercise one schema.
+fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
+    let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "contract"}]}]});
+    vec![
+        ("jira-cloud-get-issue", Call::Get("/rest/api/3/issue/DEMO-1".into()), 200),
+        ("jira-cloud-get-issue", Call::Get("/rest/api/3/issue/DEMO-1?expand=renderedFields,changelog,names".into()), 200),
+        ("jira-cloud-get-issue", Call::Get("/rest/api/3/issue/OPS-3".into()), 200),
+        ("jira-cloud-search-jql", Call::Get("/rest/api/3/search/jql?jql=project%3DDEMO&maxResults=5".into()), 200),
+        ("jira-cloud-search-jql", Call::Get("/rest/api/3/search/jql?jql=project%3DMKT&fields=*all&expand=renderedFields&maxResults=20".into()), 200),
+        ("jira-cloud-search-jql-post", Call::Post("/rest/api/3/search/jql".into(), json!({"jql": "labels = docs", "fields": ["*navigable"], "maxResults": 30})), 200),
+        ("jira-cloud-myself", Call::Get("/rest/api/3/myself".into()), 200),
+        ("jira-cloud-server-info", Call::Get("/rest/api/3/serverInfo".into()), 200),
+        ("jira-cloud-get-comments", Call::Get("/rest/api/3/issue/DEMO-1/comment?expand=renderedBody".into()), 200),
+        ("jira-cloud-add-comment", Call::Post("/rest/api/3/issue/DEMO-2/comment".into(), json!({"body": adf})), 201),
+        ("jira-cloud-get-transitions", Call::Get("/rest/api/3/issue/DEMO-1/transitions".into()), 200),
+        ("jira-cloud-get-worklogs", Call::Get(format!("/rest/api/3/issue/{worklog_issue}/worklog")), 200),
+        ("jira-dc-get-transitions", Call::Get("/rest/api/2/issue/DEMO-1/transitions".into()), 200),
+        ("jira-dc-get-worklogs", Call::Get(format!("/rest/api/2/issue/{worklog_issue}/worklog")), 200),
+        ("jira-software-cloud-get-all-boards", Call::Get("/rest/agile/1.0/board".into()), 200),
+        ("jira-software-cloud-get-board", Call::Get("/rest/agile/1.0/board/1".into()), 200),
+        ("jira-dc-get-board", Call::Get("/rest/agile/1.0/board/2".into()), 200),
+        ("jira-dc-get-sprint", Call::Get("/rest/agile/1.0/sprint/1".into()), 200),
+        ("jira-dc-get-sprint", Call::Get("/rest/agile/1.0/sprint/3".into()), 200),
+        ("jira-dc-get-issue", Call::Get("/rest/api/2/issue/DEMO-1?expand=renderedFields,changelog,names".into()), 200),
+        ("jira-dc-get-issue", Call::Get("/rest/api/2/issue/OPS-3".into()), 200),
+        ("jira-dc-search", Call::Get("/rest/api/2/search?jql=project%3DOPS&startAt=10&maxResults=20".into()), 200),
+        ("jira-dc-search-post", Call::Post("/rest/api/2/search".into(), json!({"jql": "assignee is EMPTY", "maxResults": 30, "fields": ["*all"]})), 200),
+        ("jira-dc-myself", Call::Get("/rest/api/2/myself".into()), 200),
+        ("jira-dc-server-info", Call::Get("/rest/api/2/serverInfo".into()), 200),
+        ("jira-dc-get-comments", Call::Get("/rest/api/2/issue/DEMO-1/comment".into()), 200),
+        ("jira-dc-add-comment", Call::Post("/rest/api/2/issue/DEMO-2/comment".into(), json!({"body": "contract"})), 201),
+        ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=storage")), 200),
+        ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=atlas_doc_format")), 200),
+        ("confluence-cloud-v2-get-page", Call::Get("/wiki/api/v2/pages/196609".into()), 200),
+        ("confluence-cloud-v2-get-pages", Call::Get("/wiki/api/v2/pages?limit=10&body-format=storage".into()), 200),
+        ("confluence-cloud-v2-get-spaces", Call::Get("/wiki/api/v2/spaces?keys=DEMO,ENG".into()), 200),
+        ("confluence-cloud-v1-search", Call::Get("/wiki/rest/api/search?cql=type%3Dpage&limit=30".into()), 200),
+        ("confluence-cloud-v1-user-current", Call::Get("/wiki/rest/api/user/current".into()), 200),
+        ("confluence-dc-get-content-by-id", Call::Get(format!("/rest/api/content/{RICH_PAGE_ID}?expand=body.storage,version,space,ancestors,history,metadata.labels")), 200),
+        ("confluence-dc-get-content-by-id", Call::Get(format!("/rest/api/content/{RICH_PAGE_ID}")), 200),
+        ("confluence-dc-get-content", Call::Get("/rest/api/content?spaceKey=DEMO&limit=10&expand=body.storage,version,space,ancestors".into()), 200),
+        ("confluence-dc-search", Call::Get("/rest/api/content/search?cql=space%3DENG&limit=10&expand=body.storage,version".into()), 200),
+        ("confluence-dc-user-current", Call::Get("/rest/api/user/current".into()), 200),
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_validates_against_the_official_response_schema() {
+    let sb = spawn_sandbox().await;
+    let worklog_issue = crate::support::issue_with_worklog(&sb).await;
+    for (name, c, status) in cases(&worklog_issue) {
+        let body = call(&sb, &c, status).await;
+        assert_valid(name, &body);
+    }
+}
+
+#[tokio::test]
+async fn every_extracted_schema_is_exercised_and_names_its_source() {
+    let covered: BTreeSet<&str> = cases("DEMO-1").iter().map(|(n, _, _)| *n).collect();
+    let mut on_disk = BTreeSet::new();
+    for entry in std::fs::read_dir(contract_dir()).expect("contract dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("utf-8 name")
+                .to_owned();
+            let s = schema(&name);
+            assert!(
+                s["x-source"]["document"].is_string() && s["x-source"]["operation"].is_string(),
+                "{name} lacks x-source"
+            );
+            on_disk.insert(name);
+        }
+    }
+    let covered: BTreeSet<String> = covered.into_iter().map(str::to_owned).collect();
+    assert_eq!(covered, on_disk);
+}
+
+#[test]
+fn the_schemas_reject_a_response_of_the_wrong_shape() {
+    // Guards against schemas so loose that the contract test could never fail.
+    let validator = jsonschema::validator_for(&schema("jira-cloud-search-jql")).expect("compiles");
+    assert!(!validator.is_valid(&json!({"issues": "not an array", "isLast": "no"})));
+    let validator = jsonschema::validator_for(&schema("jira-cloud-myself")).expect("compiles");
+    assert!(!validator.is_valid(&json!({"accountId": "x", "unexpectedProperty": 1})));
+    let validator =
+        jsonschema::validator_for(&schema("confluence-cloud-v1-search")).expect("compiles");
+    assert!(
+        !validator.is_valid(&json!({"results": [], "start": 0})),
+        "required fields missing"
+    );
+    let validator =
+        jsonschema::validator_for(&schema("confluence-cloud-v2-get-page")).expect("compiles");
+    assert!(!validator.is_valid(&json!({"id": 1, "title": "numeric id"})));
+}

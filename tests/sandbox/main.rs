@@ -1,0 +1,8 @@
+//! The built-in sandbox over real HTTP: content, paging, auth, faults and the fidelity
+//! contract against the official OpenAPI documents.
+
+mod auth_faults;
+mod confluence;
+mod contract;
+mod jira;
+mod support;
