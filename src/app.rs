@@ -16,10 +16,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::atlassian::{self, Atlassian, CallAuth, ErrorKind};
 use crate::config::{Config, Deployment, ServerConfig, Transport};
+use crate::http::auth::AuthState;
+use crate::http::router::MESSAGES_PATH;
 use crate::http::{HttpState, InFlight, Readiness, build_router};
 use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
 use crate::sandbox::SandboxOptions;
 use crate::sandbox_mode;
+use crate::security::{self, KeyStore};
 use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool, ToolEnv};
 
 /// Maps configuration to the registry's exposure rules.
@@ -67,6 +70,8 @@ pub struct AppHandle {
     pub sse_sessions: Arc<SseSessions>,
     /// MCP requests in flight.
     pub in_flight: Arc<InFlight>,
+    /// The API keys in force.
+    pub keys: Arc<KeyStore>,
 }
 
 /// A bound, not yet running HTTP server.
@@ -82,17 +87,24 @@ impl Application {
     /// Binds `HOST:PORT` and builds the router for the Atlassian handler over `registry`.
     pub async fn build(config: &Config, registry: Registry) -> anyhow::Result<Application> {
         let handler = AtlassianMcp::new(registry);
-        Application::build_with(&config.server, Arc::new(move || handler.clone())).await
+        Application::build_with(config, Arc::new(move || handler.clone())).await
     }
 
     /// Binds and builds the router for any rmcp handler (the conformance server uses this).
     pub async fn build_with<H>(
-        server: &ServerConfig,
+        config: &Config,
         factory: Arc<dyn Fn() -> H + Send + Sync>,
     ) -> anyhow::Result<Application>
     where
         H: rmcp::ServerHandler + Send + Sync + 'static,
     {
+        let server = &config.server;
+        let sec = config.security.clone();
+        let keys = tokio::task::spawn_blocking(move || security::load_keys(&sec))
+            .await
+            .context("the API keys loader failed")?
+            .context("cannot load the API keys; fix the file named above or point MCP_API_KEYS_FILE elsewhere")?;
+        let keys = Arc::new(KeyStore::new(keys));
         let addr = SocketAddr::new(server.host, server.port);
         let listener = TcpListener::bind(addr).await.with_context(|| {
             format!(
@@ -104,12 +116,19 @@ impl Application {
         let readiness = Arc::new(Readiness::default());
         let in_flight = Arc::new(InFlight::default());
         let streams_close = CancellationToken::new();
+        let auth = Arc::new(AuthState::new(
+            keys.clone(),
+            config.security.trusted_proxies.clone(),
+            MESSAGES_PATH,
+        ));
         let (router, bridge) = build_router(HttpState {
             server: server.clone(),
             factory,
             readiness: readiness.clone(),
             in_flight: in_flight.clone(),
             streams_close: streams_close.clone(),
+            auth,
+            log_access: config.security.log_access,
         });
         Ok(Application {
             listener,
@@ -118,6 +137,7 @@ impl Application {
                 readiness,
                 sse_sessions: bridge.sessions.clone(),
                 in_flight,
+                keys,
             },
             streams_close,
             server,
@@ -194,6 +214,69 @@ impl Application {
     }
 }
 
+/// Runs the HTTP server with its side tasks (readiness probe, keys-file watcher) until
+/// `shutdown`, then joins them.
+async fn serve_with_side_tasks(
+    config: &Config,
+    app: Application,
+    env: Arc<ToolEnv>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let handle = app.handle();
+    let probe = tokio::spawn(readiness_probe(
+        env,
+        handle.readiness.clone(),
+        PROBE_INTERVAL,
+        shutdown.clone(),
+    ));
+    let watcher = spawn_key_watcher(config, handle.keys.clone(), shutdown.clone());
+    let result = app.run_until(shutdown).await;
+    let _ = probe.await;
+    let _ = watcher.await;
+    result
+}
+
+/// Reloads the API keys file when it changes and on SIGHUP, until `cancel`.
+pub fn spawn_key_watcher(
+    config: &Config,
+    keys: Arc<KeyStore>,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let reload = Arc::new(tokio::sync::Notify::new());
+    #[cfg(unix)]
+    {
+        let reload = reload.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let Ok(mut hup) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            else {
+                tracing::warn!(
+                    "cannot listen for SIGHUP; the keys file still reloads when it changes"
+                );
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    got = hup.recv() => if got.is_none() { return },
+                }
+                reload.notify_one();
+            }
+        });
+    }
+    tokio::spawn(security::watch_keys(
+        config.security.clone(),
+        keys,
+        KEY_FILE_POLL,
+        reload,
+        cancel,
+    ))
+}
+
+/// How often the keys file is checked for changes.
+pub const KEY_FILE_POLL: Duration = Duration::from_secs(2);
+
 /// Cancels the token on SIGTERM or SIGINT.
 pub fn spawn_signal_handler(token: CancellationToken) {
     tokio::spawn(async move {
@@ -238,12 +321,6 @@ pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
         Transport::Sse | Transport::StreamableHttp => {
             let app = Application::build(&config, registry).await?;
             let addr = app.local_addr().context("listener has no address")?;
-            let probe = tokio::spawn(readiness_probe(
-                env,
-                app.handle().readiness.clone(),
-                PROBE_INTERVAL,
-                shutdown.clone(),
-            ));
             tracing::info!(
                 %addr,
                 streamable_http = %config.server.streamable_http_path,
@@ -252,9 +329,7 @@ pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
                 tools,
                 "serving MCP over HTTP"
             );
-            let result = app.run_until(shutdown).await;
-            let _ = probe.await;
-            result?;
+            serve_with_side_tasks(&config, app, env, shutdown).await?;
         }
     }
     Ok(())
@@ -285,14 +360,7 @@ pub async fn run_with_sandbox(
         sandbox_mode::banner(addr, &config.server.streamable_http_path, sandbox_addr)
     );
     tracing::info!(%addr, sandbox = %sandbox_addr, seed, "serving MCP over HTTP against the built-in sandbox");
-    let probe = tokio::spawn(readiness_probe(
-        env,
-        app.handle().readiness.clone(),
-        PROBE_INTERVAL,
-        shutdown.clone(),
-    ));
-    let result = app.run_until(shutdown).await;
-    let _ = probe.await;
+    let result = serve_with_side_tasks(&config, app, env, shutdown).await;
     sandbox_stop.cancel();
     sandbox_task.await.context("sandbox task failed")??;
     result

@@ -11,5 +11,6 @@ pub mod http;
 pub mod mcp;
 pub mod sandbox;
 pub mod sandbox_mode;
+pub mod security;
 pub mod telemetry;
 pub mod tools;

@@ -34,6 +34,42 @@ enum Command {
     /// Run only the built-in sandbox (Jira + Confluence REST) on 127.0.0.1:PORT, e.g. as a
     /// benchmark backend. Credentials: sandbox@example.com / sandbox-api-token, or Bearer sandbox-pat.
     Sandbox,
+    /// Manage the API keys in MCP_API_KEYS_FILE (a running server reloads it by itself).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// Create a key; it is printed once and only its hash is stored.
+    Create {
+        /// Key id: lower-case letters, digits and -, e.g. cursor-alice.
+        #[arg(long)]
+        id: String,
+        /// read (read tools only) or write (all tools).
+        #[arg(long, default_value = "write", value_parser = ["read", "write"])]
+        scope: String,
+        /// Expiry from now, e.g. 90d, 24h.
+        #[arg(long)]
+        expires_in: Option<String>,
+    },
+    /// List ids, scopes, state, creation and expiry (never keys).
+    List,
+    /// Disable a key at once.
+    Revoke {
+        /// Key id.
+        id: String,
+    },
+    /// Issue a new key; the old one keeps working until the grace period ends.
+    Rotate {
+        /// Key id.
+        id: String,
+        /// How long the old key stays valid, e.g. 24h (0 ends it now).
+        #[arg(long, default_value = "24h")]
+        grace: String,
+    },
 }
 
 /// Exit code for configuration errors, as clap uses for usage errors.
@@ -74,6 +110,7 @@ fn main() -> ExitCode {
         faults,
     };
     match cli.command {
+        Some(Command::Keys { action }) => keys(&settings, action),
         Some(Command::Sandbox) => sandbox_only(&runtime, settings, sandbox_opts),
         Some(Command::CheckConfig) => {
             let (config, built) = match build(settings) {
@@ -153,6 +190,11 @@ fn sandbox_only(
     if settings.source("TRANSPORT") == Source::Default {
         settings.insert("TRANSPORT", "streamable-http", Source::Sandbox);
     }
+    if settings.source("HOST") == Source::Default {
+        settings.insert("HOST", "127.0.0.1", Source::Sandbox);
+    }
+    // No MCP endpoint is served here, so the API-key rule for public binds does not apply.
+    settings.insert("MCP_ALLOW_UNAUTHENTICATED", "true", Source::Sandbox);
     let config = match Config::from_settings(settings) {
         Ok(c) => c,
         Err(e) => return config_errors(&e),
@@ -161,17 +203,64 @@ fn sandbox_only(
         eprintln!("mcp-atlassian: {e}");
         return ExitCode::from(CONFIG_ERROR);
     }
-    let host = if config.settings.source("HOST") == Source::Default {
-        "127.0.0.1".parse().ok()
-    } else {
-        Some(config.server.host)
-    };
     let result = runtime.block_on(app::run_sandbox_only(
-        host.unwrap_or(config.server.host),
+        config.server.host,
         config.server.port,
         opts,
     ));
     finish(result)
+}
+
+fn keys(settings: &Settings, action: KeysAction) -> ExitCode {
+    use mcp_atlassian::security::admin;
+    let Some(path) = settings
+        .get("MCP_API_KEYS_FILE")
+        .map(std::path::PathBuf::from)
+    else {
+        eprintln!(
+            "mcp-atlassian: set MCP_API_KEYS_FILE (or --api-keys-file PATH) to the keys file to manage"
+        );
+        return ExitCode::from(CONFIG_ERROR);
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let duration = |flag: &str, raw: &str| {
+        admin::parse_duration(raw).ok_or_else(|| {
+            admin::KeysError::Usage(format!(
+                "{flag} {raw:?} is not a duration such as 90d, 24h or 30m"
+            ))
+        })
+    };
+    let result = match action {
+        KeysAction::Create {
+            id,
+            scope,
+            expires_in,
+        } => expires_in
+            .as_deref()
+            .map(|e| duration("--expires-in", e))
+            .transpose()
+            .and_then(|exp| admin::create(&path, &id, scope == "write", exp, now))
+            .map(|key| format!("{key}\n# the key for {id}: store it now, it is not shown again\n")),
+        KeysAction::List => admin::list(&path, now),
+        KeysAction::Revoke { id } => admin::revoke(&path, &id).map(|()| format!("revoked {id}\n")),
+        KeysAction::Rotate { id, grace } => duration("--grace", &grace)
+            .and_then(|g| admin::rotate(&path, &id, g, now))
+            .map(|key| {
+                format!(
+                    "{key}\n# the new key for {id}: the old one works until the grace period ends\n"
+                )
+            }),
+    };
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mcp-atlassian: {e}");
+            ExitCode::from(CONFIG_ERROR)
+        }
+    }
 }
 
 fn finish(result: anyhow::Result<()>) -> ExitCode {

@@ -31,8 +31,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let app = match Application::build_with(&config.server, Arc::new(ConformanceServer::new)).await
-    {
+    let app = match Application::build_with(&config, Arc::new(ConformanceServer::new)).await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("conformance_server: {e:#}");

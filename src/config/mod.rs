@@ -9,6 +9,7 @@ pub mod atlassian;
 pub mod logging;
 pub mod options;
 pub mod reader;
+pub mod security;
 pub mod server;
 pub mod settings;
 pub mod tools;
@@ -19,6 +20,7 @@ use std::path::Path;
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
 pub use logging::{LogFormat, LoggingConfig};
 pub use reader::ConfigError;
+pub use security::{Cidr, SecurityConfig};
 pub use server::{AllowList, HostPattern, OriginPattern, ServerConfig, Transport};
 pub use settings::{RawArgs, Settings, Source};
 pub use tools::ToolsConfig;
@@ -34,6 +36,8 @@ pub struct Config {
     pub tools: ToolsConfig,
     /// Jira and Confluence connections.
     pub atlassian: AtlassianConfig,
+    /// API keys, proxies, access log.
+    pub security: SecurityConfig,
     /// The raw values this was built from, for `check-config`.
     pub settings: Settings,
 }
@@ -51,6 +55,17 @@ impl Config {
         let logging = LoggingConfig::read(&mut r);
         let tools = ToolsConfig::read(&mut r);
         let atlassian = AtlassianConfig::read(&mut r, tools.multi_tenant);
+        let security = SecurityConfig::read(&mut r);
+        if server.transport.is_http()
+            && !server.host.is_loopback()
+            && !security.has_keys()
+            && !security.allow_unauthenticated
+        {
+            r.rule(format!(
+                "HOST={} exposes the MCP endpoints beyond this machine but no API key is configured: set MCP_API_KEY or MCP_API_KEYS_FILE (or HOST=127.0.0.1, or MCP_ALLOW_UNAUTHENTICATED=true to accept the risk)",
+                server.host
+            ));
+        }
         if logging.to_stdout && server.transport == Transport::Stdio {
             r.rule("MCP_LOGGING_STDOUT=true cannot be used with TRANSPORT=stdio: stdout carries the MCP protocol there; unset it or use an HTTP transport");
         }
@@ -62,6 +77,7 @@ impl Config {
                 logging,
                 tools,
                 atlassian,
+                security,
                 settings,
             })
         } else {

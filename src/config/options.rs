@@ -91,6 +91,7 @@ const TOOLS: &str = "Tools";
 const JIRA: &str = "Jira";
 const CONFLUENCE: &str = "Confluence";
 const ATLASSIAN: &str = "Atlassian (both services)";
+const SECURITY: &str = "Security";
 
 /// Every option, in the order `--help` and the docs list them.
 pub const OPTIONS: &[OptionSpec] = &[
@@ -556,6 +557,41 @@ pub const OPTIONS: &[OptionSpec] = &[
         Some("16"),
         ATLASSIAN,
         "cap on concurrent upstream requests per service (1-1024)",
+    ),
+    // Security
+    secret(
+        "MCP_API_KEY",
+        "api-key",
+        SECURITY,
+        "one API key (id default, read and write) clients send as X-API-Key",
+    ),
+    opt(
+        "MCP_API_KEYS_FILE",
+        "api-keys-file",
+        None,
+        SECURITY,
+        "TOML file of hashed API keys (manage it with mcp-atlassian keys ...); reloaded when it changes and on SIGHUP",
+    ),
+    flag(
+        "MCP_ALLOW_UNAUTHENTICATED",
+        "allow-unauthenticated",
+        "false",
+        SECURITY,
+        "allow binding a non-loopback HOST with no API key configured",
+    ),
+    opt(
+        "MCP_TRUSTED_PROXIES",
+        "trusted-proxies",
+        None,
+        SECURITY,
+        "comma list of proxy addresses or CIDRs whose X-Forwarded-For / X-Real-IP is believed",
+    ),
+    flag(
+        "MCP_LOG_ACCESS",
+        "log-access",
+        "true",
+        SECURITY,
+        "one structured access-log line per HTTP request",
     ),
 ];
 

@@ -3,9 +3,9 @@
 //! send none); a bad Host or Origin gets 403 with a JSON body that names the setting to change.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::config::{AllowList, HostPattern, OriginPattern, server::parse_host_pattern};
 
@@ -93,14 +93,7 @@ pub async fn host_origin_guard(
     next.run(request).await
 }
 
-/// 403 with a JSON body and no `WWW-Authenticate` (a 401 would start OAuth in clients).
-pub fn forbidden(reason: &str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        axum::Json(serde_json::json!({"error": "forbidden", "reason": reason})),
-    )
-        .into_response()
-}
+pub use crate::mcp::errors::forbidden;
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,7 @@
 //! The HTTP face of the server: the axum router, its middleware stack, health and readiness.
 
+pub mod access_log;
+pub mod auth;
 pub mod guard;
 pub mod health;
 pub mod router;

@@ -1,9 +1,9 @@
 //! The axum router and the whole middleware stack, readable in one function.
 //!
-//! Order, outermost first: request id → Host/Origin check → body limit → MCP transports.
-//! (Client IP, rate limits, API keys and per-request credentials slot in between as they
-//! land, in the order DESIGN.md §2 gives.) `/healthz` and `/readyz` sit outside the MCP
-//! layers: no key, no upstream call.
+//! Order, outermost first: request id → access log → Host/Origin check → body limit →
+//! (JSON-RPC peek for the log) → client IP + API key + session binding → MCP transports.
+//! Rate limits slot in before the key check as they land (DESIGN.md §2). `/healthz` and
+//! `/readyz` sit outside the MCP layers: no key, no upstream call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+use super::access_log::{access_log, peek_mcp};
+use super::auth::{AuthState, authenticate};
 use super::guard::{HostOriginGuard, host_origin_guard};
 use super::health::{Readiness, healthz, readyz};
 use crate::config::ServerConfig;
@@ -76,6 +78,10 @@ pub struct HttpState<H> {
     pub in_flight: Arc<InFlight>,
     /// Cancelled when open streams must close (after in-flight requests finished).
     pub streams_close: CancellationToken,
+    /// API keys, trusted proxies and session bindings.
+    pub auth: Arc<AuthState>,
+    /// `MCP_LOG_ACCESS`.
+    pub log_access: bool,
 }
 
 /// Builds the router; returns it with the SSE bridge (for session bookkeeping and shutdown).
@@ -112,12 +118,20 @@ where
         .route(MESSAGES_PATH, post(sse::post_message::<H>))
         .route("/messages", post(sse::post_message::<H>))
         .with_state(bridge.clone());
-    let mcp_routes = streamable_routes
+    let mut mcp_routes = streamable_routes
         .merge(sse_routes)
         .layer(middleware::from_fn_with_state(
             state.in_flight.clone(),
             track_in_flight,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.auth.clone(),
+            authenticate,
+        ));
+    if state.log_access {
+        mcp_routes = mcp_routes.layer(middleware::from_fn(peek_mcp));
+    }
+    let mcp_routes = mcp_routes
         .layer(RequestBodyLimitLayer::new(server.max_body_bytes))
         .layer(middleware::from_fn(json_payload_too_large))
         .layer(middleware::from_fn_with_state(guard, host_origin_guard));
@@ -126,10 +140,14 @@ where
         .route("/readyz", get(readyz))
         .with_state(state.readiness.clone());
 
-    let router = Router::new()
+    let mut router = Router::new()
         .merge(mcp_routes)
         .merge(health_routes)
-        .fallback(not_found)
+        .fallback(not_found);
+    if state.log_access {
+        router = router.layer(middleware::from_fn(access_log));
+    }
+    let router = router
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     (router, bridge)

@@ -40,3 +40,12 @@ pub fn parse_client_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Respon
         )
     })
 }
+
+/// 403 with a JSON body and no `WWW-Authenticate` (a 401 would start OAuth in clients).
+pub fn forbidden(reason: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(serde_json::json!({"error": "forbidden", "reason": reason})),
+    )
+        .into_response()
+}

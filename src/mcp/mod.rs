@@ -16,7 +16,17 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::tools::Caller;
 pub use handler::{AtlassianMcp, implementation};
+
+/// The client's IP address as the HTTP layer resolved it (behind trusted proxies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Marks a request that presented no API key while keys are configured; only a POST to an
+/// SSE session's message endpoint may proceed like that, on the strength of its session.
+#[derive(Debug, Clone, Copy)]
+pub struct NoKeyPresented;
 pub use sse::{SseBridge, SseSessions};
 
 /// How the Streamable HTTP endpoint behaves.

@@ -26,7 +26,8 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use super::errors::{jsonrpc_error_response, parse_client_message};
+use super::errors::{forbidden, jsonrpc_error_response, parse_client_message};
+use super::{Caller, ClientIp, NoKeyPresented};
 
 /// Outbound queue depth per session; a client that stops reading stalls only its own session.
 const OUTBOUND_CAPACITY: usize = 64;
@@ -36,6 +37,10 @@ const INBOUND_CAPACITY: usize = 64;
 struct Session {
     inbound: mpsc::Sender<ClientJsonRpcMessage>,
     cancel: CancellationToken,
+    /// Who opened the session: later messages act as this caller.
+    caller: Caller,
+    /// From where it was opened: messages from elsewhere are refused.
+    client_ip: Option<ClientIp>,
 }
 
 /// Live SSE sessions, shared by the `GET /sse` and `POST /messages/` handlers.
@@ -171,11 +176,19 @@ where
     let (out_tx, out_rx) =
         futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOUND_CAPACITY);
     let cancel = bridge.shutdown.child_token();
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_default();
+    let client_ip = request.extensions().get::<ClientIp>().copied();
     bridge.sessions.lock().insert(
         id.clone(),
         Session {
             inbound: in_tx,
             cancel: cancel.clone(),
+            caller,
+            client_ip,
         },
     );
     bridge.sessions.tasks.fetch_add(1, Ordering::SeqCst);
@@ -278,10 +291,29 @@ where
             "Unsupported Media Type: send Content-Type: application/json",
         );
     }
-    let inbound = match bridge.sessions.lock().get(&session_id) {
-        Some(s) => s.inbound.clone(),
+    let (inbound, session_caller, session_ip) = match bridge.sessions.lock().get(&session_id) {
+        Some(s) => (s.inbound.clone(), s.caller.clone(), s.client_ip),
         None => return session_not_found(),
     };
+    // A session id is not a credential: a message must come from where the session was
+    // opened and, when it carries a key, with the key that opened it.
+    if let (Some(opened), Some(now)) = (session_ip, parts.extensions.get::<ClientIp>())
+        && opened != *now
+    {
+        return forbidden(
+            "this SSE session was opened from another address; open a new one with GET /sse",
+        );
+    }
+    if parts.extensions.get::<NoKeyPresented>().is_none()
+        && let Some(caller) = parts.extensions.get::<Caller>()
+        && caller.api_key_id != session_caller.api_key_id
+    {
+        return forbidden(
+            "this SSE session belongs to another API key; open a new one with GET /sse",
+        );
+    }
+    let mut parts = parts;
+    parts.extensions.insert(session_caller);
     // The body limit layer above has already capped the size; this only collects it.
     let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
         Ok(b) => b,

@@ -73,6 +73,7 @@ pub async fn spawn_app_with(overrides: &[(&'static str, &str)]) -> TestApp {
     let addr = app.local_addr().expect("bound");
     let handle = app.handle();
     let shutdown = CancellationToken::new();
+    mcp_atlassian::app::spawn_key_watcher(&config, handle.keys.clone(), shutdown.clone());
     let join = tokio::spawn(app.run_until(shutdown.clone()));
     TestApp {
         addr,

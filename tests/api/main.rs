@@ -5,6 +5,7 @@ mod cli;
 mod config_docs;
 mod health;
 mod helpers;
+mod security;
 mod shutdown;
 mod sse;
 mod streamable;

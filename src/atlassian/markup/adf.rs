@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::ast::normalize_inlines;
 use super::ast::{Block, Cell, Inline, ListItem, ListKind, PanelKind, Style, UserRef};
+use super::md_read::MAX_DEPTH;
 use super::{adf_write, md_read, md_write};
 
 /// Converts Markdown to an ADF document (`{"version":1,"type":"doc",…}`).
@@ -28,6 +29,13 @@ pub fn markdown_to_adf(md: &str) -> Value {
 /// `[TEXT]`, dates `YYYY-MM-DD`, media `[attachment: name-or-id]`, inline and
 /// block cards autolinks, task and decision items `- [ ]`/`- [x]`.
 pub fn adf_to_markdown(doc: &Value) -> String {
+    let pruned;
+    let doc = if node_depth(doc) > 2 * MAX_DEPTH {
+        pruned = prune(doc, 2 * MAX_DEPTH);
+        &pruned
+    } else {
+        doc
+    };
     let blocks = match doc {
         Value::String(s) => vec![Block::Paragraph(vec![Inline::Text(s.clone())])],
         Value::Array(nodes) => read_blocks(nodes),
@@ -36,6 +44,56 @@ pub fn adf_to_markdown(doc: &Value) -> String {
         _ => Vec::new(),
     };
     md_write::write(&blocks)
+}
+
+/// JSON nesting depth, measured without recursion.
+fn node_depth(doc: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(doc, 1usize)];
+    while let Some((value, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        match value {
+            Value::Array(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// All `text` and `attrs.text` strings below a node, gathered without
+/// recursion.
+fn flat_text(node: &Value) -> String {
+    let mut parts = Vec::new();
+    let mut stack = vec![node];
+    while let Some(value) = stack.pop() {
+        if let Some(text) = value["text"]
+            .as_str()
+            .or_else(|| value["attrs"]["text"].as_str())
+        {
+            parts.push(text);
+        }
+        stack.extend(children(value).iter().rev());
+    }
+    parts.join(" ")
+}
+
+/// A copy of `doc` whose nodes below `depth` JSON levels are replaced by a
+/// text node with their text: the reader is recursive, and a pathologically
+/// deep document must not exhaust the stack.
+fn prune(doc: &Value, depth: usize) -> Value {
+    if depth == 0 {
+        return serde_json::json!({"type": "text", "text": flat_text(doc)});
+    }
+    match doc {
+        Value::Array(items) => Value::Array(items.iter().map(|v| prune(v, depth - 1)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), prune(v, depth - 1)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn children(node: &Value) -> &[Value] {

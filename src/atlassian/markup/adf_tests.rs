@@ -1,5 +1,8 @@
+//! Examples for the ADF converter in both directions, the schema check of
+//! everything it writes, and the real jira-cli sample document.
+
+use super::super::test_support::assert_valid_adf;
 use super::*;
-use crate::atlassian::markup::test_support::assert_valid_adf;
 use serde_json::json;
 
 fn doc(content: Value) -> Value {
@@ -284,6 +287,22 @@ fn adjacent_text_nodes_with_shared_marks_merge() {
         {"type": "text", "text": " Paragraph 1"},
     ]))]));
     assert_eq!(adf_to_markdown(&adf), "__Strong *and em*__ Paragraph 1\n");
+}
+
+#[test]
+fn the_schema_check_rejects_invalid_adf() {
+    // Guards the guard: the validator must really apply the schema's `$ref`s.
+    let validator = super::super::test_support::adf_validator();
+    assert!(validator.is_valid(&doc(json!([para(json!([{"type": "text", "text": "ok"}]))]))));
+    assert!(!validator.is_valid(&doc(json!([para(json!([{"type": "text", "text": ""}]))]))));
+    assert!(!validator.is_valid(&doc(
+        json!([{"type": "panel", "content": [para(json!([]))]}])
+    )));
+    assert!(
+        !validator.is_valid(&doc(json!([{"type": "blockquote", "content": [
+            {"type": "heading", "attrs": {"level": 1}, "content": []}
+        ]}])))
+    );
 }
 
 #[test]

@@ -20,13 +20,24 @@ pub(crate) fn parse(md: &str) -> Vec<Block> {
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut reader = Reader {
         events: Parser::new_ext(md, options).peekable(),
+        depth: 0,
+        transparent: 0,
     };
     reader.blocks()
 }
 
 struct Reader<'a> {
     events: Peekable<Parser<'a>>,
+    /// How many containers the reader is inside.
+    depth: usize,
+    /// Containers opened beyond `MAX_DEPTH` and read as if absent; their
+    /// end tags are skipped. Absurdly deep input (`>>>>…`) would otherwise
+    /// exhaust the stack of this recursive reader and of every writer.
+    transparent: usize,
 }
+
+/// Deepest container nesting kept; deeper containers keep only their content.
+pub(crate) const MAX_DEPTH: usize = 48;
 
 /// Where an inline run stops.
 #[derive(Clone, Copy, PartialEq)]
@@ -79,6 +90,7 @@ impl Reader<'_> {
                 break;
             };
             match event {
+                Event::End(_) if self.transparent > 0 => self.transparent -= 1,
                 Event::End(_) => break,
                 Event::Start(tag) => {
                     if let Some(block) = self.block(tag) {
@@ -103,6 +115,25 @@ impl Reader<'_> {
     }
 
     fn block(&mut self, tag: Tag<'_>) -> Option<Block> {
+        let leaf = matches!(
+            tag,
+            Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::CodeBlock(_)
+                | Tag::HtmlBlock
+                | Tag::Table(_)
+        );
+        if self.depth >= MAX_DEPTH && !leaf {
+            self.transparent += 1;
+            return None;
+        }
+        self.depth += 1;
+        let block = self.block_inner(tag);
+        self.depth -= 1;
+        block
+    }
+
+    fn block_inner(&mut self, tag: Tag<'_>) -> Option<Block> {
         Some(match tag {
             Tag::Paragraph => Block::Paragraph(self.inlines(Stop::EndTag)),
             Tag::Heading { level, .. } => Block::Heading {
@@ -232,6 +263,7 @@ impl Reader<'_> {
                 break;
             };
             match event {
+                Event::End(_) if self.transparent > 0 => self.transparent -= 1,
                 Event::End(_) => break,
                 Event::Text(t) => out.push(Inline::Text(collapse_spaces(&t))),
                 Event::Code(t) => out.push(Inline::Code(t.into_string())),
@@ -243,10 +275,12 @@ impl Reader<'_> {
                     let tag = html.trim().to_ascii_lowercase().replace(' ', "");
                     match tag.as_str() {
                         "<br>" | "<br/>" => out.push(Inline::HardBreak),
-                        open if html_style(open).is_some() => {
+                        open if html_style(open).is_some() && self.depth < MAX_DEPTH => {
                             let style = html_style(open).unwrap_or(Style::Underline);
                             let close = format!("</{}", &open[1..]);
+                            self.depth += 1;
                             let inner = self.inlines(Stop::Html(&close));
+                            self.depth -= 1;
                             out.push(Inline::Styled(style, inner));
                         }
                         t if Stop::Html(t) == stop => break,
@@ -267,6 +301,17 @@ impl Reader<'_> {
     }
 
     fn inline_tag(&mut self, tag: Tag<'_>) -> Option<Inline> {
+        if self.depth >= MAX_DEPTH {
+            self.transparent += 1;
+            return None;
+        }
+        self.depth += 1;
+        let inline = self.inline_tag_inner(tag);
+        self.depth -= 1;
+        inline
+    }
+
+    fn inline_tag_inner(&mut self, tag: Tag<'_>) -> Option<Inline> {
         Some(match tag {
             Tag::Strong => Inline::Styled(Style::Strong, self.inlines(Stop::EndTag)),
             Tag::Emphasis => Inline::Styled(Style::Emphasis, self.inlines(Stop::EndTag)),

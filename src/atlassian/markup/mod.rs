@@ -17,11 +17,18 @@
 //! also `Tip`, `Warning`, `Error`, `Success`, `Panel`, `Expand`), underline is
 //! `<u>…</u>`, line breaks inside table cells are `<br>`, mentions are links
 //! `[@Display Name](accountid:…)` (Server: `user:name`, `userkey:key`), and
-//! attachments are `[attachment: name.png]`.
+//! attachments are `[attachment: name.png]`. Where `**`/`*`/`~~` cannot
+//! open or close next to punctuation, `<strong>`/`<em>`/`<s>` are written
+//! (and read).
+//!
+//! Nesting deeper than `md_read::MAX_DEPTH` containers is flattened into
+//! the deepest level (text kept), so that no input can exhaust the stack of
+//! the recursive readers and writers.
 
 mod adf;
 mod adf_write;
 mod ast;
+mod md_inline;
 mod md_read;
 mod md_write;
 mod storage;

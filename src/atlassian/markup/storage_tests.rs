@@ -1,3 +1,6 @@
+//! Examples for the Confluence storage converter in both directions,
+//! including malformed input.
+
 use super::*;
 
 #[test]

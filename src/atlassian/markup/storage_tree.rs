@@ -10,6 +10,8 @@ use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 
+use super::md_read::MAX_DEPTH;
+
 /// A node of the element tree.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
@@ -57,6 +59,10 @@ pub(crate) fn parse_tree(xhtml: &str) -> Vec<Node> {
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     // Stack of open elements; index 0 is a synthetic root.
+    // Elements opened beyond `MAX_DEPTH` are left out (their content is
+    // kept in the deepest element), so a pathologically deep page cannot
+    // exhaust the stack of the recursive reader; their end tags are skipped.
+    let mut transparent = 0usize;
     let mut stack: Vec<Node> = vec![Node::Element {
         name: String::new(),
         attrs: Vec::new(),
@@ -85,10 +91,15 @@ pub(crate) fn parse_tree(xhtml: &str) -> Vec<Node> {
                 if is_void {
                     push_child(&mut stack, node);
                 } else {
-                    stack.push(node);
+                    if stack.len() > MAX_DEPTH {
+                        transparent += 1;
+                    } else {
+                        stack.push(node);
+                    }
                 }
             }
             Ok(Event::Empty(start)) => push_child(&mut stack, element(&start)),
+            Ok(Event::End(_)) if transparent > 0 => transparent -= 1,
             Ok(Event::End(end)) => {
                 let name = end.name().as_ref().to_ascii_lowercase();
                 let open = stack

@@ -4,7 +4,7 @@ use serde_json::Value;
 use std::sync::OnceLock;
 
 /// The ADF JSON schema (draft-04), compiled once for all tests.
-fn adf_validator() -> &'static jsonschema::Validator {
+pub(crate) fn adf_validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
         let schema: Value = serde_json::from_str(include_str!("testdata/adf-schema-v1-full.json"))

@@ -223,6 +223,13 @@ fn inline_wiki(inline: &Inline, place: Place) -> String {
             };
             format!("{lead}{delim}{trimmed}{delim}{trail}")
         }
+        // `{{…}}` cannot hold `}}` (or end in `}`): such code is written as escaped plain
+        // text, which keeps its characters and reads back the same way every time.
+        Inline::Code(code)
+            if code.contains("}}") || code.ends_with('}') || code.trim().is_empty() =>
+        {
+            escape_text(&code.replace('\n', " "))
+        }
         Inline::Code(code) => format!("{{{{{}}}}}", code.replace('\n', " ")),
         Inline::Link { href, content } => {
             let text = inlines_wiki(content, Place::Cell);

@@ -6,6 +6,8 @@
 //! stays literal text, so no input is an error and no words are lost.
 
 use super::ast::normalize_inlines;
+use super::md_read::MAX_DEPTH;
+
 use super::ast::{Block, Cell, Inline, ListItem, ListKind, PanelKind, Style, UserRef};
 
 /// Parses wiki markup into blocks.
@@ -201,6 +203,8 @@ fn list_marker(line: &str) -> Option<(String, String)> {
     if !rest.starts_with(' ') && !rest.is_empty() {
         return None;
     }
+    // Deeper levels than the readers follow are folded into the deepest.
+    let markers = markers.chars().take(MAX_DEPTH).collect();
     Some((markers, rest.trim().to_string()))
 }
 
@@ -303,11 +307,19 @@ fn table_row(line: &str) -> Vec<Cell> {
 /// Parses one line of inline markup.
 pub(crate) fn parse_inline(text: &str) -> Vec<Inline> {
     let chars: Vec<char> = text.chars().collect();
-    normalize_inlines(InlineParser { chars: &chars }.run(0, chars.len()))
+    normalize_inlines(
+        InlineParser {
+            chars: &chars,
+            depth: std::cell::Cell::new(0),
+        }
+        .run(0, chars.len()),
+    )
 }
 
 struct InlineParser<'c> {
     chars: &'c [char],
+    /// Nesting of effects and link labels, bounded by `MAX_DEPTH`.
+    depth: std::cell::Cell<usize>,
 }
 
 fn is_boundary(c: Option<&char>) -> bool {
@@ -323,6 +335,14 @@ impl InlineParser<'_> {
         let pattern: Vec<char> = pattern.chars().collect();
         (from..to.saturating_sub(pattern.len() - 1))
             .find(|&i| self.chars[i..].starts_with(&pattern))
+    }
+
+    /// `run` one level deeper.
+    fn nested(&self, from: usize, to: usize) -> Vec<Inline> {
+        self.depth.set(self.depth.get() + 1);
+        let inlines = self.run(from, to);
+        self.depth.set(self.depth.get() - 1);
+        inlines
     }
 
     fn run(&self, from: usize, to: usize) -> Vec<Inline> {
@@ -446,7 +466,7 @@ impl InlineParser<'_> {
         match label {
             Some(label) if !label.trim().is_empty() => {
                 let start = i + 1;
-                let content = self.run(start, start + label.chars().count());
+                let content = self.nested(start, start + label.chars().count());
                 (
                     Some(Inline::Link {
                         href: href.to_string(),
@@ -488,6 +508,10 @@ impl InlineParser<'_> {
     /// `??citation??` (kept unstyled: no other format has them). Effects
     /// open after a non-word character and close before one, as in Jira.
     fn effect(&self, i: usize, to: usize) -> (Option<Inline>, usize) {
+        // Beyond the nesting limit effects stay literal text.
+        if self.depth.get() >= MAX_DEPTH {
+            return (None, i);
+        }
         let c = self.chars[i];
         let width = if c == '?' { 2 } else { 1 };
         if c == '?' && self.chars.get(i + 1) != Some(&'?') {
@@ -522,7 +546,7 @@ impl InlineParser<'_> {
             let after = self.chars.get(close + width).filter(|_| close + width < to);
             let closes = close > i + width && !prev.is_whitespace() && is_boundary(after);
             if closes && self.chars[close..].starts_with(&delim) {
-                let inner = self.run(i + width, close);
+                let inner = self.nested(i + width, close);
                 let inline = match c {
                     '*' => Inline::Styled(Style::Strong, inner),
                     '_' => Inline::Styled(Style::Emphasis, inner),

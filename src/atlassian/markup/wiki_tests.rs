@@ -1,3 +1,6 @@
+//! Examples for the wiki markup converter in both directions, including
+//! escaping and broken markup.
+
 use super::*;
 
 #[test]

@@ -1,0 +1,138 @@
+//! Who may reach the MCP endpoints: API keys, the unauthenticated-bind guard, trusted
+//! proxies for client IPs, and the access log switch.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use super::reader::Reader;
+
+/// An address block such as `172.18.0.0/16` or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    /// Network address.
+    pub addr: IpAddr,
+    /// Prefix length in bits.
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `a.b.c.d[/n]` or `v6[/n]`.
+    pub fn parse(raw: &str) -> Option<Cidr> {
+        let (addr, prefix) = match raw.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (raw.trim().parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { addr, prefix })
+    }
+
+    /// True when `ip` lies in this block (IPv4-mapped IPv6 addresses match IPv4 blocks).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(self.prefix))
+                };
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - u32::from(self.prefix))
+                };
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Security settings.
+#[derive(Debug, Clone, Default)]
+pub struct SecurityConfig {
+    /// `MCP_API_KEY`.
+    pub api_key: Option<SecretString>,
+    /// `MCP_API_KEYS_FILE`.
+    pub api_keys_file: Option<PathBuf>,
+    /// `MCP_ALLOW_UNAUTHENTICATED`.
+    pub allow_unauthenticated: bool,
+    /// `MCP_TRUSTED_PROXIES`.
+    pub trusted_proxies: Vec<Cidr>,
+    /// `MCP_LOG_ACCESS`.
+    pub log_access: bool,
+}
+
+impl SecurityConfig {
+    /// True when any key is configured.
+    pub fn has_keys(&self) -> bool {
+        self.api_key.is_some() || self.api_keys_file.is_some()
+    }
+
+    pub(super) fn read(r: &mut Reader<'_>) -> SecurityConfig {
+        let api_key = r.secret("MCP_API_KEY");
+        if let Some(k) = r.string("MCP_API_KEY")
+            && k.len() < 16
+        {
+            r.invalid("MCP_API_KEY", "expected at least 16 characters; generate one with: mcp-atlassian keys create --id NAME, or openssl rand -base64 32");
+            let _ = k;
+        }
+        let mut trusted = Vec::new();
+        for item in r.list("MCP_TRUSTED_PROXIES") {
+            match Cidr::parse(&item) {
+                Some(c) => trusted.push(c),
+                None => r.invalid(
+                    "MCP_TRUSTED_PROXIES",
+                    format!("entry {item:?} is not an address or CIDR such as 172.18.0.0/16"),
+                ),
+            }
+        }
+        SecurityConfig {
+            api_key,
+            api_keys_file: r.string("MCP_API_KEYS_FILE").map(PathBuf::from),
+            allow_unauthenticated: r.bool("MCP_ALLOW_UNAUTHENTICATED"),
+            trusted_proxies: trusted,
+            log_access: r.bool("MCP_LOG_ACCESS"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs_match_their_blocks() {
+        let c = Cidr::parse("172.18.0.0/16").expect("valid");
+        assert!(c.contains("172.18.3.4".parse().expect("ip")));
+        assert!(!c.contains("172.19.0.1".parse().expect("ip")));
+        assert!(
+            c.contains("::ffff:172.18.0.9".parse().expect("ip")),
+            "IPv4-mapped"
+        );
+        let one = Cidr::parse("10.0.0.5").expect("valid");
+        assert!(one.contains("10.0.0.5".parse().expect("ip")));
+        assert!(!one.contains("10.0.0.6".parse().expect("ip")));
+        assert!(
+            Cidr::parse("fd00::/8")
+                .expect("v6")
+                .contains("fd12::1".parse().expect("ip"))
+        );
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .expect("any")
+                .contains("8.8.8.8".parse().expect("ip"))
+        );
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("nope").is_none());
+    }
+}

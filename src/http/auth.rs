@@ -1,0 +1,201 @@
+//! Client identification on MCP routes: the client IP (behind trusted proxies), the API key
+//! (`X-API-Key`, 403 with a JSON body when missing or wrong), and the binding of Streamable
+//! HTTP sessions to the key that opened them.
+//!
+//! The caller's identity leaves here as typed request extensions (`ClientIp`, `Caller`); the
+//! key itself is never stored, logged or passed on.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use time::OffsetDateTime;
+
+use super::guard::forbidden;
+use crate::config::Cidr;
+use crate::mcp::{Caller, ClientIp, NoKeyPresented};
+use crate::security::{KeyStore, client_ip};
+
+/// Header clients send the API key in.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// The key id that served a request, for the access log (a response extension).
+#[derive(Debug, Clone)]
+pub struct LoggedIdentity {
+    /// Client IP.
+    pub client_ip: Option<std::net::IpAddr>,
+    /// API key id.
+    pub api_key_id: Option<String>,
+}
+
+/// What the auth middleware needs.
+pub struct AuthState {
+    /// Live keys.
+    pub keys: Arc<KeyStore>,
+    /// Proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Streamable HTTP session id → key id that opened it.
+    sessions: Mutex<HashMap<String, Option<String>>>,
+    /// Path of the SSE message endpoint (exempt from needing a key header).
+    pub messages_path: &'static str,
+}
+
+/// Bound on remembered session bindings; the oldest half is forgotten past it, which only
+/// means such a session is no longer tied to its key (the key is still checked).
+const MAX_BINDINGS: usize = 100_000;
+
+impl AuthState {
+    /// New state over a key store.
+    pub fn new(
+        keys: Arc<KeyStore>,
+        trusted_proxies: Vec<Cidr>,
+        messages_path: &'static str,
+    ) -> Self {
+        AuthState {
+            keys,
+            trusted_proxies,
+            sessions: Mutex::new(HashMap::new()),
+            messages_path,
+        }
+    }
+
+    fn bindings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<String>>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn key_in_query(request: &Request) -> bool {
+    request.uri().query().is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let name = pair
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            matches!(
+                name.as_str(),
+                "api_key" | "apikey" | "key" | "x-api-key" | "token"
+            )
+        })
+    })
+}
+
+/// The middleware: resolves the client IP, checks the key, binds sessions.
+pub async fn authenticate(
+    State(state): State<Arc<AuthState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = peer.map(|p| client_ip(p, request.headers(), &state.trusted_proxies));
+    if let Some(ip) = ip {
+        request.extensions_mut().insert(ClientIp(ip));
+    }
+    if key_in_query(&request) {
+        return forbidden(
+            "send the API key in the X-API-Key header, not in the URL (URLs end up in logs)",
+        );
+    }
+    let keys = state.keys.snapshot();
+    let presented = request
+        .headers()
+        .get(API_KEY_HEADER)
+        .map(|v| v.to_str().map(str::trim));
+    let caller = if keys.is_empty() {
+        Caller::default()
+    } else {
+        match presented {
+            Some(Ok(key)) if !key.is_empty() => match keys.verify(key, OffsetDateTime::now_utc()) {
+                Ok(v) => Caller {
+                    api_key_id: Some(v.id),
+                    read_only: v.read_only,
+                },
+                Err(denied) => {
+                    tracing::info!(client.ip = ?ip, reason = %denied, "refused API key");
+                    return forbidden(&denied.to_string());
+                }
+            },
+            Some(_) => return forbidden("the X-API-Key header is empty or not valid text"),
+            None if request
+                .uri()
+                .path()
+                .starts_with(state.messages_path.trim_end_matches('/'))
+                && request.method() == Method::POST =>
+            {
+                // Some SSE clients drop custom headers on these POSTs; the session decides.
+                request.extensions_mut().insert(NoKeyPresented);
+                Caller::default()
+            }
+            None => return forbidden(&crate::security::Denied::Missing.to_string()),
+        }
+    };
+    // Streamable HTTP: a session belongs to the key that opened it.
+    let session = request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(id) = &session
+        && let Some(bound) = state.bindings().get(id)
+        && *bound != caller.api_key_id
+    {
+        return forbidden("this MCP session belongs to another API key; initialize a new session");
+    }
+    let is_delete = request.method() == Method::DELETE;
+    let key_id = caller.api_key_id.clone();
+    request.extensions_mut().insert(caller);
+    let mut response = next.run(request).await;
+    match (
+        &session,
+        response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        (None, Some(new_id)) => {
+            let mut b = state.bindings();
+            if b.len() >= MAX_BINDINGS {
+                let drop: Vec<String> = b.keys().take(MAX_BINDINGS / 2).cloned().collect();
+                for k in drop {
+                    b.remove(&k);
+                }
+            }
+            b.insert(new_id.to_owned(), key_id.clone());
+        }
+        (Some(id), _) if is_delete && response.status().is_success() => {
+            state.bindings().remove(id);
+        }
+        _ => {}
+    }
+    response.extensions_mut().insert(LoggedIdentity {
+        client_ip: ip,
+        api_key_id: key_id,
+    });
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_in_the_query_string_are_recognised() {
+        let r = |uri: &str| {
+            Request::builder()
+                .uri(uri)
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        assert!(key_in_query(&r("/mcp?api_key=abc")));
+        assert!(key_in_query(&r("/sse?x=1&Key=abc")));
+        assert!(!key_in_query(&r("/messages/?session_id=abc")));
+        assert!(!key_in_query(&r("/mcp")));
+    }
+}

@@ -1,0 +1,362 @@
+//! API keys over real HTTP: 403 without WWW-Authenticate, scopes, rotation, live reload,
+//! sessions bound to their key and address, trusted proxies.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mcp_atlassian::security::admin;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::helpers::{TestApp, eventually, initialize_request, spawn_app_with};
+
+const KEY: &str = "a-long-enough-default-key";
+
+fn keys_file(dir: &Path) -> (String, String, String) {
+    let path = dir.join("keys.toml");
+    let now = OffsetDateTime::now_utc();
+    let writer = admin::create(&path, "writer", true, None, now).expect("writer");
+    let reader = admin::create(&path, "reader", false, None, now).expect("reader");
+    (path.display().to_string(), writer, reader)
+}
+
+async fn post_init(app: &TestApp, key: Option<&str>) -> reqwest::Response {
+    let mut req = app.post_mcp(&initialize_request(1), None);
+    if let Some(k) = key {
+        req = req.header("x-api-key", k);
+    }
+    req.send().await.expect("sent")
+}
+
+async fn forbidden_reason(resp: reqwest::Response) -> String {
+    assert_eq!(resp.status(), 403);
+    assert!(
+        resp.headers().get("www-authenticate").is_none(),
+        "a 401-style challenge would start OAuth in clients"
+    );
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"], "forbidden");
+    body["reason"].as_str().expect("reason").to_owned()
+}
+
+#[tokio::test]
+async fn missing_wrong_and_url_keys_get_403_json_while_health_stays_open() {
+    let app = spawn_app_with(&[("MCP_API_KEY", KEY)]).await;
+    assert!(
+        forbidden_reason(post_init(&app, None).await)
+            .await
+            .contains("X-API-Key")
+    );
+    assert_eq!(
+        forbidden_reason(post_init(&app, Some("wrong-key-wrong-key")).await).await,
+        "unknown API key"
+    );
+    let sse = app.client.get(app.url("/sse")).send().await.expect("sent");
+    assert!(forbidden_reason(sse).await.contains("missing API key"));
+    let in_url = app
+        .client
+        .get(app.url(&format!("/sse?api_key={KEY}")))
+        .send()
+        .await
+        .expect("sent");
+    assert!(forbidden_reason(in_url).await.contains("not in the URL"));
+    assert_eq!(post_init(&app, Some(KEY)).await.status(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_read_key_can_neither_see_nor_call_a_write_tool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, writer, reader) = keys_file(dir.path());
+    let app = spawn_app_with(&[("MCP_API_KEYS_FILE", &path)]).await;
+    for (key, sees_write) in [(&reader, false), (&writer, true)] {
+        let resp = post_init(&app, Some(key)).await;
+        assert_eq!(resp.status(), 200);
+        let session = resp.headers()["mcp-session-id"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let call = |id: i64, method: &str, params: Value| {
+            app.post_mcp(
+                &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+                Some(&session),
+            )
+            .header("x-api-key", key.as_str())
+        };
+        let list = crate::helpers::read_rpc_response(
+            call(2, "tools/list", json!({})).send().await.expect("sent"),
+            2,
+        )
+        .await;
+        let names: Vec<&str> = list["result"]["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .map(|t| t["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(names.contains(&"test_write"), sees_write, "{names:?}");
+        let resp = crate::helpers::read_rpc_response(
+            call(
+                3,
+                "tools/call",
+                json!({"name": "test_write", "arguments": {}}),
+            )
+            .send()
+            .await
+            .expect("sent"),
+            3,
+        )
+        .await;
+        if sees_write {
+            assert_eq!(resp["result"]["content"][0]["text"], "written");
+        } else {
+            assert_eq!(resp["error"]["code"], -32602, "{resp}");
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn expired_revoked_and_rotated_keys_behave_as_documented() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys.toml");
+    let now = OffsetDateTime::now_utc();
+    let past = now - time::Duration::hours(2);
+    let expired =
+        admin::create(&path, "old", true, Some(Duration::from_secs(3600)), past).expect("created");
+    let revoked = admin::create(&path, "gone", true, None, now).expect("created");
+    admin::revoke(&path, "gone").expect("revoked");
+    let first = admin::create(&path, "bot", true, None, now).expect("created");
+    let second = admin::rotate(&path, "bot", Duration::from_secs(3600), now).expect("rotated");
+    let app = spawn_app_with(&[("MCP_API_KEYS_FILE", path.to_str().expect("utf-8"))]).await;
+    assert!(
+        forbidden_reason(post_init(&app, Some(&expired)).await)
+            .await
+            .starts_with("expired API key")
+    );
+    assert_eq!(
+        forbidden_reason(post_init(&app, Some(&revoked)).await).await,
+        "revoked API key"
+    );
+    assert_eq!(
+        post_init(&app, Some(&first)).await.status(),
+        200,
+        "the old key works during the grace period"
+    );
+    assert_eq!(post_init(&app, Some(&second)).await.status(), 200);
+    // End the grace period: only the new key remains.
+    let third = admin::rotate(&path, "bot", Duration::ZERO, now).expect("rotated");
+    let keys = app.handle.keys.clone();
+    eventually("the keys file is reloaded", || {
+        keys.snapshot()
+            .verify(&third, OffsetDateTime::now_utc())
+            .is_ok()
+    })
+    .await;
+    assert_eq!(
+        forbidden_reason(post_init(&app, Some(&second)).await).await,
+        "unknown API key"
+    );
+    assert_eq!(post_init(&app, Some(&third)).await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn editing_the_keys_file_takes_effect_without_dropping_an_open_sse_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, writer, _) = keys_file(dir.path());
+    let app = spawn_app_with(&[("MCP_API_KEYS_FILE", &path)]).await;
+    let resp = app
+        .client
+        .get(app.url("/sse"))
+        .header("x-api-key", &writer)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+    let mut reader = crate::helpers::SseReader::new(resp);
+    let endpoint = reader.next_event().await.expect("endpoint");
+    let mut session = crate::helpers::SseSession {
+        reader,
+        post_url: app.url(&endpoint.data),
+    };
+    let added = admin::create(
+        Path::new(&path),
+        "later",
+        true,
+        None,
+        OffsetDateTime::now_utc(),
+    )
+    .expect("created");
+    assert_eq!(
+        forbidden_reason(post_init(&app, Some(&added)).await).await,
+        "unknown API key"
+    );
+    let keys = app.handle.keys.clone();
+    eventually("the new key is loaded", || {
+        keys.snapshot()
+            .verify(&added, OffsetDateTime::now_utc())
+            .is_ok()
+    })
+    .await;
+    assert_eq!(post_init(&app, Some(&added)).await.status(), 200);
+    // A broken edit keeps the previous keys.
+    std::fs::write(&path, "this is not toml [[[").expect("write");
+    assert_eq!(post_init(&app, Some(&added)).await.status(), 200);
+    // The SSE session opened before the reload still works, without a key on its POSTs.
+    assert_eq!(app.sse_post(&session, &initialize_request(1)).await, 202);
+    assert_eq!(
+        session.response(1).await["result"]["serverInfo"]["name"],
+        "mcp-atlassian"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_used_with_another_key_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, writer, reader) = keys_file(dir.path());
+    let app = spawn_app_with(&[("MCP_API_KEYS_FILE", &path)]).await;
+    let resp = post_init(&app, Some(&writer)).await;
+    let session = resp.headers()["mcp-session-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
+    let other = app
+        .post_mcp(&ping, Some(&session))
+        .header("x-api-key", &reader)
+        .send()
+        .await
+        .expect("sent");
+    assert!(forbidden_reason(other).await.contains("another API key"));
+    let same = app
+        .post_mcp(&ping, Some(&session))
+        .header("x-api-key", &writer)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(same.status(), 200);
+    // Legacy SSE: the same rule on /messages/.
+    let resp = app
+        .client
+        .get(app.url("/sse"))
+        .header("x-api-key", &writer)
+        .send()
+        .await
+        .expect("sent");
+    let mut r = crate::helpers::SseReader::new(resp);
+    let post_url = app.url(&r.next_event().await.expect("endpoint").data);
+    let wrong = app
+        .client
+        .post(&post_url)
+        .header("content-type", "application/json")
+        .header("x-api-key", &reader)
+        .body(ping.to_string())
+        .send()
+        .await
+        .expect("sent");
+    assert!(forbidden_reason(wrong).await.contains("another API key"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // Untrusted peer: X-Forwarded-For is ignored, so a changing header does not matter.
+    let app = spawn_app_with(&[("MCP_API_KEY", KEY)]).await;
+    let resp = app
+        .client
+        .get(app.url("/sse"))
+        .header("x-api-key", KEY)
+        .header("x-forwarded-for", "1.2.3.4")
+        .send()
+        .await
+        .expect("sent");
+    let mut r = crate::helpers::SseReader::new(resp);
+    let post_url = app.url(&r.next_event().await.expect("endpoint").data);
+    let post = |xff: &'static str| {
+        app.client
+            .post(&post_url)
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", xff)
+            .body(initialize_request(1).to_string())
+    };
+    assert_eq!(
+        post("5.6.7.8").send().await.expect("sent").status(),
+        202,
+        "a spoofed header from a direct client is ignored"
+    );
+    app.stop().await;
+    // Trusted peer (loopback): the forwarded address is the client, and the session is bound to it.
+    let app = spawn_app_with(&[
+        ("MCP_API_KEY", KEY),
+        ("MCP_TRUSTED_PROXIES", "127.0.0.1/32"),
+    ])
+    .await;
+    let resp = app
+        .client
+        .get(app.url("/sse"))
+        .header("x-api-key", KEY)
+        .header("x-forwarded-for", "1.2.3.4")
+        .send()
+        .await
+        .expect("sent");
+    let mut r = crate::helpers::SseReader::new(resp);
+    let post_url = app.url(&r.next_event().await.expect("endpoint").data);
+    let send = |xff: &'static str| {
+        app.client
+            .post(&post_url)
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", xff)
+            .body(initialize_request(1).to_string())
+    };
+    assert!(
+        forbidden_reason(send("5.6.7.8").send().await.expect("sent"))
+            .await
+            .contains("another address")
+    );
+    assert_eq!(send("1.2.3.4").send().await.expect("sent").status(), 202);
+    app.stop().await;
+}
+
+#[test]
+fn binding_a_public_address_without_a_key_is_refused_at_start() {
+    let err =
+        mcp_atlassian::config::Config::from_pairs([("TRANSPORT", "sse"), ("HOST", "0.0.0.0")])
+            .expect_err("refused");
+    assert!(err.to_string().contains("MCP_API_KEY"), "{err}");
+    assert!(
+        mcp_atlassian::config::Config::from_pairs([
+            ("TRANSPORT", "sse"),
+            ("HOST", "0.0.0.0"),
+            ("MCP_ALLOW_UNAUTHENTICATED", "true")
+        ])
+        .is_ok()
+    );
+    assert!(
+        mcp_atlassian::config::Config::from_pairs([
+            ("TRANSPORT", "sse"),
+            ("HOST", "0.0.0.0"),
+            ("MCP_API_KEY", KEY)
+        ])
+        .is_ok()
+    );
+}
