@@ -119,6 +119,7 @@ impl Application {
         let auth = Arc::new(AuthState::new(
             keys.clone(),
             config.security.trusted_proxies.clone(),
+            &config.security.limits,
             MESSAGES_PATH,
         ));
         let (router, bridge) = build_router(HttpState {

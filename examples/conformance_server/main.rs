@@ -24,6 +24,9 @@ async fn main() -> ExitCode {
         ("TRANSPORT", "streamable-http"),
         ("HOST", "127.0.0.1"),
         ("PORT", port.as_str()),
+        // The suite sends bursts of requests from one address; budgets are tested elsewhere.
+        ("MCP_RATE_LIMIT_PER_MINUTE", "0"),
+        ("MCP_RATE_LIMIT_PER_HOUR", "0"),
     ]) {
         Ok(c) => c,
         Err(e) => {

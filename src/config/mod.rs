@@ -20,7 +20,7 @@ use std::path::Path;
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
 pub use logging::{LogFormat, LoggingConfig};
 pub use reader::ConfigError;
-pub use security::{Cidr, SecurityConfig};
+pub use security::{Cidr, RateLimits, SecurityConfig};
 pub use server::{AllowList, HostPattern, OriginPattern, ServerConfig, Transport};
 pub use settings::{RawArgs, Settings, Source};
 pub use tools::ToolsConfig;

@@ -593,6 +593,41 @@ pub const OPTIONS: &[OptionSpec] = &[
         SECURITY,
         "one structured access-log line per HTTP request",
     ),
+    opt(
+        "MCP_RATE_LIMIT_PER_MINUTE",
+        "rate-limit-per-minute",
+        Some("60"),
+        SECURITY,
+        "MCP messages per API key per minute (0 = no limit)",
+    ),
+    opt(
+        "MCP_RATE_LIMIT_PER_HOUR",
+        "rate-limit-per-hour",
+        Some("1000"),
+        SECURITY,
+        "MCP messages per API key per hour (0 = no limit)",
+    ),
+    opt(
+        "MCP_RATE_LIMIT_IP_PER_MINUTE",
+        "rate-limit-ip-per-minute",
+        Some("MCP_RATE_LIMIT_PER_MINUTE"),
+        SECURITY,
+        "MCP messages per client IP per minute (0 = no limit)",
+    ),
+    opt(
+        "MCP_RATE_LIMIT_IP_PER_HOUR",
+        "rate-limit-ip-per-hour",
+        Some("MCP_RATE_LIMIT_PER_HOUR"),
+        SECURITY,
+        "MCP messages per client IP per hour (0 = no limit)",
+    ),
+    opt(
+        "MCP_AUTH_FAILURES_PER_MINUTE",
+        "auth-failures-per-minute",
+        Some("10"),
+        SECURITY,
+        "failed API-key attempts per client IP per minute before even a correct key from it waits (0 = no limit)",
+    ),
 ];
 
 /// The option with this environment variable name.

@@ -70,6 +70,23 @@ pub struct SecurityConfig {
     pub trusted_proxies: Vec<Cidr>,
     /// `MCP_LOG_ACCESS`.
     pub log_access: bool,
+    /// Rate limits.
+    pub limits: RateLimits,
+}
+
+/// Request budgets; 0 means no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `MCP_RATE_LIMIT_PER_MINUTE`.
+    pub key_per_minute: u32,
+    /// `MCP_RATE_LIMIT_PER_HOUR`.
+    pub key_per_hour: u32,
+    /// `MCP_RATE_LIMIT_IP_PER_MINUTE`.
+    pub ip_per_minute: u32,
+    /// `MCP_RATE_LIMIT_IP_PER_HOUR`.
+    pub ip_per_hour: u32,
+    /// `MCP_AUTH_FAILURES_PER_MINUTE`.
+    pub auth_failures_per_minute: u32,
 }
 
 impl SecurityConfig {
@@ -102,13 +119,55 @@ impl SecurityConfig {
             allow_unauthenticated: r.bool("MCP_ALLOW_UNAUTHENTICATED"),
             trusted_proxies: trusted,
             log_access: r.bool("MCP_LOG_ACCESS"),
+            limits: read_limits(r),
         }
+    }
+}
+
+fn read_limits(r: &mut Reader<'_>) -> RateLimits {
+    const MAX: u64 = 10_000_000;
+    let key_per_minute = r.u64_in("MCP_RATE_LIMIT_PER_MINUTE", 0, MAX) as u32;
+    let key_per_hour = r.u64_in("MCP_RATE_LIMIT_PER_HOUR", 0, MAX) as u32;
+    // The IP limits default to the key limits (the documented default names them).
+    let mut ip = |env: &'static str, fallback: u32| {
+        if r.string(env).is_some() {
+            r.u64_in(env, 0, MAX) as u32
+        } else {
+            fallback
+        }
+    };
+    let ip_per_minute = ip("MCP_RATE_LIMIT_IP_PER_MINUTE", key_per_minute);
+    let ip_per_hour = ip("MCP_RATE_LIMIT_IP_PER_HOUR", key_per_hour);
+    RateLimits {
+        key_per_minute,
+        key_per_hour,
+        ip_per_minute,
+        ip_per_hour,
+        auth_failures_per_minute: r.u64_in("MCP_AUTH_FAILURES_PER_MINUTE", 0, MAX) as u32,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_limits_default_to_the_key_limits() {
+        let s = crate::config::Settings::from_pairs([("MCP_RATE_LIMIT_PER_MINUTE", "5")]);
+        let mut r = Reader::new(&s);
+        let l = read_limits(&mut r);
+        assert!(r.errors.is_empty());
+        assert_eq!(
+            (
+                l.key_per_minute,
+                l.ip_per_minute,
+                l.key_per_hour,
+                l.ip_per_hour,
+                l.auth_failures_per_minute
+            ),
+            (5, 5, 1000, 1000, 10)
+        );
+    }
 
     #[test]
     fn cidrs_match_their_blocks() {

@@ -12,12 +12,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
 use super::guard::forbidden;
-use crate::config::Cidr;
+use crate::config::{Cidr, RateLimits};
 use crate::mcp::{Caller, ClientIp, NoKeyPresented};
+use crate::security::ratelimit::{Denial, RateLimiter};
 use crate::security::{KeyStore, client_ip};
 
 /// Header clients send the API key in.
@@ -42,6 +43,8 @@ pub struct AuthState {
     sessions: Mutex<HashMap<String, Option<String>>>,
     /// Path of the SSE message endpoint (exempt from needing a key header).
     pub messages_path: &'static str,
+    /// Request budgets.
+    pub limiter: RateLimiter,
 }
 
 /// Bound on remembered session bindings; the oldest half is forgotten past it, which only
@@ -53,6 +56,7 @@ impl AuthState {
     pub fn new(
         keys: Arc<KeyStore>,
         trusted_proxies: Vec<Cidr>,
+        limits: &RateLimits,
         messages_path: &'static str,
     ) -> Self {
         AuthState {
@@ -60,6 +64,7 @@ impl AuthState {
             trusted_proxies,
             sessions: Mutex::new(HashMap::new()),
             messages_path,
+            limiter: RateLimiter::new(limits),
         }
     }
 
@@ -103,11 +108,27 @@ pub async fn authenticate(
             "send the API key in the X-API-Key header, not in the URL (URLs end up in logs)",
         );
     }
+    // Counted: every POST (one MCP message) and every new SSE stream; not keep-alives.
+    let counted = request.method() == Method::POST
+        || (request.method() == Method::GET && request.uri().path() == "/sse");
+    if counted
+        && let Some(ip) = ip
+        && let Err(d) = state.limiter.check_ip(ip)
+    {
+        return too_many(&d);
+    }
     let keys = state.keys.snapshot();
     let presented = request
         .headers()
         .get(API_KEY_HEADER)
         .map(|v| v.to_str().map(str::trim));
+    if presented.is_some()
+        && !keys.is_empty()
+        && let Some(ip) = ip
+        && let Err(d) = state.limiter.check_failures(ip)
+    {
+        return too_many(&d);
+    }
     let caller = if keys.is_empty() {
         Caller::default()
     } else {
@@ -119,6 +140,9 @@ pub async fn authenticate(
                 },
                 Err(denied) => {
                     tracing::info!(client.ip = ?ip, reason = %denied, "refused API key");
+                    if let Some(ip) = ip {
+                        state.limiter.record_failure(ip);
+                    }
                     return forbidden(&denied.to_string());
                 }
             },
@@ -147,6 +171,12 @@ pub async fn authenticate(
         && *bound != caller.api_key_id
     {
         return forbidden("this MCP session belongs to another API key; initialize a new session");
+    }
+    if counted
+        && let Some(id) = &caller.api_key_id
+        && let Err(d) = state.limiter.check_key(id)
+    {
+        return too_many(&d);
     }
     let is_delete = request.method() == Method::DELETE;
     let key_id = caller.api_key_id.clone();
@@ -178,6 +208,34 @@ pub async fn authenticate(
         client_ip: ip,
         api_key_id: key_id,
     });
+    response
+}
+
+/// 429 with `Retry-After`, the IETF `RateLimit-Policy` / `RateLimit` headers and a JSON body
+/// naming the limit.
+fn too_many(d: &Denial) -> Response {
+    let secs = (d.retry_after.as_secs() + u64::from(d.retry_after.subsec_nanos() > 0)).max(1);
+    let body = serde_json::json!({
+        "error": "rate_limited",
+        "reason": format!("over the {} limit of {} per {} s; retry after {} s", d.limit, d.quota, d.window_secs, secs),
+        "limit": d.limit,
+        "retry_after_secs": secs,
+    });
+    let mut response =
+        (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    let h = response.headers_mut();
+    for (name, value) in [
+        ("retry-after", secs.to_string()),
+        (
+            "ratelimit-policy",
+            format!("\"{}\";q={};w={}", d.limit, d.quota, d.window_secs),
+        ),
+        ("ratelimit", format!("\"{}\";r=0;t={}", d.limit, secs)),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
     response
 }
 

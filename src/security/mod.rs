@@ -5,6 +5,7 @@ pub mod admin;
 pub mod client_ip;
 pub mod keyfile;
 pub mod keys;
+pub mod ratelimit;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -44,6 +44,9 @@ pub fn base_settings() -> Vec<(&'static str, String)> {
         ("JIRA_PERSONAL_TOKEN", "test-token".into()),
         ("TOOLSETS", "all".into()),
         ("MCP_SHUTDOWN_GRACE_SECS", "10".into()),
+        // Tests make many requests from 127.0.0.1; the budget tests set their own limits.
+        ("MCP_RATE_LIMIT_PER_MINUTE", "0".into()),
+        ("MCP_RATE_LIMIT_PER_HOUR", "0".into()),
     ]
 }
 
@@ -446,6 +449,8 @@ pub fn sandbox_settings(addr: SocketAddr, flavour: &str) -> Vec<(&'static str, S
         ("HOST", "127.0.0.1".into()),
         ("PORT", "0".into()),
         ("TOOLSETS", "all".into()),
+        ("MCP_RATE_LIMIT_PER_MINUTE", "0".into()),
+        ("MCP_RATE_LIMIT_PER_HOUR", "0".into()),
         ("JIRA_URL", base.clone()),
         ("JIRA_DEPLOYMENT", flavour.into()),
         ("CONFLUENCE_DEPLOYMENT", flavour.into()),

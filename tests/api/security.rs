@@ -360,3 +360,86 @@ fn binding_a_public_address_without_a_key_is_refused_at_start() {
         .is_ok()
     );
 }
+
+#[tokio::test]
+async fn the_sixty_first_message_in_a_minute_from_one_key_gets_429_with_retry_after() {
+    let app = spawn_app_with(&[
+        ("MCP_API_KEY", KEY),
+        ("MCP_RATE_LIMIT_PER_MINUTE", "60"),
+        ("MCP_RATE_LIMIT_IP_PER_MINUTE", "0"),
+    ])
+    .await;
+    for i in 0..60 {
+        assert_eq!(
+            post_init(&app, Some(KEY)).await.status(),
+            200,
+            "request {i}"
+        );
+    }
+    let over = post_init(&app, Some(KEY)).await;
+    assert_eq!(over.status(), 429);
+    let retry: u64 = over.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(
+        over.headers()["ratelimit-policy"],
+        "\"key_per_minute\";q=60;w=60"
+    );
+    assert!(
+        over.headers()["ratelimit"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("\"key_per_minute\";r=0;t=")
+    );
+    let body: Value = over.json().await.expect("json");
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(body["limit"], "key_per_minute");
+    // Health checks are not MCP messages and are never limited.
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn per_ip_limits_apply_without_keys_and_spent_failures_block_even_a_correct_key() {
+    let app = spawn_app_with(&[("MCP_RATE_LIMIT_IP_PER_MINUTE", "3")]).await;
+    for _ in 0..3 {
+        assert_eq!(post_init(&app, None).await.status(), 200);
+    }
+    let over = post_init(&app, None).await;
+    assert_eq!(over.status(), 429);
+    assert_eq!(
+        over.json::<Value>().await.expect("json")["limit"],
+        "ip_per_minute"
+    );
+    app.stop().await;
+
+    let app = spawn_app_with(&[("MCP_API_KEY", KEY), ("MCP_AUTH_FAILURES_PER_MINUTE", "2")]).await;
+    for _ in 0..2 {
+        assert_eq!(
+            post_init(&app, Some("wrong-key-wrong-key")).await.status(),
+            403
+        );
+    }
+    let blocked = post_init(&app, Some(KEY)).await;
+    assert_eq!(
+        blocked.status(),
+        429,
+        "past the failure budget even the right key waits"
+    );
+    assert_eq!(
+        blocked.json::<Value>().await.expect("json")["limit"],
+        "auth_failures_per_minute"
+    );
+    app.stop().await;
+}

@@ -1,0 +1,217 @@
+//! Request budgets per API key and per client IP (a minute and an hour window, both must
+//! pass), and a per-IP budget of failed key attempts that, once spent, makes even a correct
+//! key from that IP wait (slows brute force). In-process GCRA via `governor`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter as Gcra};
+
+use crate::config::RateLimits;
+
+type Keyed<K> = Gcra<K, DefaultKeyedStateStore<K>, DefaultClock>;
+
+/// One budget: a limiter and how to describe it.
+struct Budget<K: std::hash::Hash + Eq + Clone> {
+    limiter: Keyed<K>,
+    limit: u32,
+    window_secs: u64,
+    name: &'static str,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Budget<K> {
+    fn new(limit: u32, window: Duration, name: &'static str) -> Option<Self> {
+        let n = NonZeroU32::new(limit)?;
+        let quota = Quota::with_period(window / limit)?.allow_burst(n);
+        Some(Budget {
+            limiter: Gcra::keyed(quota),
+            limit,
+            window_secs: window.as_secs(),
+            name,
+        })
+    }
+
+    fn check(&self, key: &K) -> Result<(), Denial> {
+        self.limiter.check_key(key).map_err(|not_until| Denial {
+            limit: self.name,
+            quota: self.limit,
+            window_secs: self.window_secs,
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        })
+    }
+}
+
+/// A request over a budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// Which budget: e.g. `key_per_minute`.
+    pub limit: &'static str,
+    /// Its size.
+    pub quota: u32,
+    /// Its window in seconds.
+    pub window_secs: u64,
+    /// When the next request would pass.
+    pub retry_after: Duration,
+}
+
+/// All budgets.
+pub struct RateLimiter {
+    key_minute: Option<Budget<String>>,
+    key_hour: Option<Budget<String>>,
+    ip_minute: Option<Budget<IpAddr>>,
+    ip_hour: Option<Budget<IpAddr>>,
+    failures_per_minute: u32,
+    failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    checks: AtomicU64,
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+impl RateLimiter {
+    /// Budgets as configured (0 = no limit).
+    pub fn new(l: &RateLimits) -> Self {
+        RateLimiter {
+            key_minute: Budget::new(l.key_per_minute, MINUTE, "key_per_minute"),
+            key_hour: Budget::new(l.key_per_hour, HOUR, "key_per_hour"),
+            ip_minute: Budget::new(l.ip_per_minute, MINUTE, "ip_per_minute"),
+            ip_hour: Budget::new(l.ip_per_hour, HOUR, "ip_per_hour"),
+            failures_per_minute: l.auth_failures_per_minute,
+            failures: Mutex::new(HashMap::new()),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    fn housekeeping(&self) {
+        // Forget idle keys and IPs now and then so the maps do not grow without bound.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            for b in [&self.key_minute, &self.key_hour].into_iter().flatten() {
+                b.limiter.retain_recent();
+            }
+            for b in [&self.ip_minute, &self.ip_hour].into_iter().flatten() {
+                b.limiter.retain_recent();
+            }
+            let now = Instant::now();
+            self.failures
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .retain(|_, (start, _)| now.duration_since(*start) < MINUTE);
+        }
+    }
+
+    /// Counts one MCP message from `ip`.
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Denial> {
+        self.housekeeping();
+        for b in [&self.ip_minute, &self.ip_hour].into_iter().flatten() {
+            b.check(&ip)?;
+        }
+        Ok(())
+    }
+
+    /// Counts one MCP message for key `id`.
+    pub fn check_key(&self, id: &str) -> Result<(), Denial> {
+        let id = id.to_owned();
+        for b in [&self.key_minute, &self.key_hour].into_iter().flatten() {
+            b.check(&id)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses any key from an IP whose failed attempts used up this minute's budget.
+    pub fn check_failures(&self, ip: IpAddr) -> Result<(), Denial> {
+        if self.failures_per_minute == 0 {
+            return Ok(());
+        }
+        let map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        match map.get(&ip) {
+            Some((start, count))
+                if *count >= self.failures_per_minute && start.elapsed() < MINUTE =>
+            {
+                Err(Denial {
+                    limit: "auth_failures_per_minute",
+                    quota: self.failures_per_minute,
+                    window_secs: 60,
+                    retry_after: MINUTE.saturating_sub(start.elapsed()),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a failed key attempt from `ip`.
+    pub fn record_failure(&self, ip: IpAddr) {
+        if self.failures_per_minute == 0 {
+            return;
+        }
+        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = map.entry(ip).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= MINUTE {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_minute: u32, failures: u32) -> RateLimits {
+        RateLimits {
+            key_per_minute: per_minute,
+            key_per_hour: 1000,
+            ip_per_minute: per_minute,
+            ip_per_hour: 1000,
+            auth_failures_per_minute: failures,
+        }
+    }
+
+    #[test]
+    fn the_sixty_first_request_in_a_minute_is_refused_with_a_wait() {
+        let l = RateLimiter::new(&limits(60, 10));
+        for _ in 0..60 {
+            l.check_key("alice").expect("within budget");
+        }
+        let d = l.check_key("alice").expect_err("61st");
+        assert_eq!(
+            (d.limit, d.quota, d.window_secs),
+            ("key_per_minute", 60, 60)
+        );
+        assert!(
+            d.retry_after > Duration::ZERO && d.retry_after <= Duration::from_secs(1),
+            "{:?}",
+            d.retry_after
+        );
+        l.check_key("bob")
+            .expect("other keys have their own budget");
+    }
+
+    #[test]
+    fn zero_means_no_limit() {
+        let l = RateLimiter::new(&RateLimits::default());
+        for _ in 0..10_000 {
+            l.check_ip("127.0.0.1".parse().expect("ip"))
+                .expect("unlimited");
+        }
+    }
+
+    #[test]
+    fn spent_failure_budget_blocks_the_ip_but_not_others() {
+        let l = RateLimiter::new(&limits(60, 3));
+        let ip: IpAddr = "203.0.113.5".parse().expect("ip");
+        for _ in 0..3 {
+            l.check_failures(ip).expect("not yet");
+            l.record_failure(ip);
+        }
+        let d = l.check_failures(ip).expect_err("blocked");
+        assert_eq!(d.limit, "auth_failures_per_minute");
+        l.check_failures("203.0.113.6".parse().expect("ip"))
+            .expect("other IPs are not affected");
+    }
+}
