@@ -23,6 +23,7 @@ use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
 use crate::sandbox::SandboxOptions;
 use crate::sandbox_mode;
 use crate::security::{self, KeyStore};
+use crate::telemetry::audit::AuditLog;
 use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool, ToolEnv};
 
 /// Maps configuration to the registry's exposure rules.
@@ -81,13 +82,18 @@ pub struct Application {
     handle: AppHandle,
     streams_close: CancellationToken,
     server: Arc<ServerConfig>,
+    /// The audit-file writer, stopped after the last request.
+    audit: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 impl Application {
     /// Binds `HOST:PORT` and builds the router for the Atlassian handler over `registry`.
     pub async fn build(config: &Config, registry: Registry) -> anyhow::Result<Application> {
-        let handler = AtlassianMcp::new(registry);
-        Application::build_with(config, Arc::new(move || handler.clone())).await
+        let (audit, writer) = audit_log(config);
+        let handler = AtlassianMcp::new(registry, audit);
+        let mut app = Application::build_with(config, Arc::new(move || handler.clone())).await?;
+        app.audit = writer;
+        Ok(app)
     }
 
     /// Binds and builds the router for any rmcp handler (the conformance server uses this).
@@ -142,6 +148,7 @@ impl Application {
             },
             streams_close,
             server,
+            audit: None,
         })
     }
 
@@ -163,6 +170,7 @@ impl Application {
             handle,
             streams_close,
             server,
+            audit,
         } = self;
         let serve = axum::serve(
             listener,
@@ -207,11 +215,33 @@ impl Application {
                 tracing::warn!("connections still open after the grace period; closed them");
             }
         }
+        if let Some((cancel, writer)) = audit {
+            cancel.cancel();
+            let _ = writer.await;
+        }
         tracing::info!(
             duration_ms = started.elapsed().as_millis() as u64,
             "shutdown complete"
         );
         Ok(())
+    }
+}
+
+/// The audit log as configured: log events, plus the JSON-lines file when
+/// `MCP_AUDIT_LOG_FILE` is set (with its writer task to stop after the last request).
+pub fn audit_log(
+    config: &Config,
+) -> (
+    AuditLog,
+    Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+) {
+    match &config.security.audit_log_file {
+        Some(path) => {
+            let cancel = CancellationToken::new();
+            let (log, task) = AuditLog::to_file(path.clone(), cancel.clone());
+            (log, Some((cancel, task)))
+        }
+        None => (AuditLog::events_only(), None),
     }
 }
 
@@ -315,9 +345,13 @@ pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
     match config.server.transport {
         Transport::Stdio => {
             tracing::info!(tools, "serving MCP over stdio");
-            serve_stdio(AtlassianMcp::new(registry), shutdown)
-                .await
-                .context("stdio transport failed")?;
+            let (audit, writer) = audit_log(&config);
+            let result = serve_stdio(AtlassianMcp::new(registry, audit), shutdown).await;
+            if let Some((cancel, task)) = writer {
+                cancel.cancel();
+                let _ = task.await;
+            }
+            result.context("stdio transport failed")?;
         }
         Transport::Sse | Transport::StreamableHttp => {
             let app = Application::build(&config, registry).await?;

@@ -628,6 +628,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         SECURITY,
         "failed API-key attempts per client IP per minute before even a correct key from it waits (0 = no limit)",
     ),
+    opt(
+        "MCP_AUDIT_LOG_FILE",
+        "audit-log-file",
+        None,
+        SECURITY,
+        "also append every write tool call to this file as JSON lines (fsync'd, never truncated)",
+    ),
 ];
 
 /// The option with this environment variable name.

@@ -72,6 +72,8 @@ pub struct SecurityConfig {
     pub log_access: bool,
     /// Rate limits.
     pub limits: RateLimits,
+    /// `MCP_AUDIT_LOG_FILE`.
+    pub audit_log_file: Option<PathBuf>,
 }
 
 /// Request budgets; 0 means no limit.
@@ -120,6 +122,7 @@ impl SecurityConfig {
             trusted_proxies: trusted,
             log_access: r.bool("MCP_LOG_ACCESS"),
             limits: read_limits(r),
+            audit_log_file: r.string("MCP_AUDIT_LOG_FILE").map(PathBuf::from),
         }
     }
 }

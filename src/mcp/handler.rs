@@ -15,6 +15,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
+use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
 use crate::tools::{
     Access, CallError, Caller, Content, Registry, RequestCredentials, ToolContext, ToolOutput,
     ToolSpec,
@@ -36,6 +37,7 @@ pub fn implementation() -> Implementation {
 struct Inner {
     registry: Registry,
     info: ServerConfig,
+    audit: AuditLog,
 }
 
 /// The MCP handler; cheap to clone (one per session).
@@ -45,13 +47,17 @@ pub struct AtlassianMcp {
 }
 
 impl AtlassianMcp {
-    /// A handler over a built registry.
-    pub fn new(registry: Registry) -> Self {
+    /// A handler over a built registry; write tool calls go to `audit`.
+    pub fn new(registry: Registry, audit: AuditLog) -> Self {
         let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(implementation())
             .with_instructions(INSTRUCTIONS);
         AtlassianMcp {
-            inner: Arc::new(Inner { registry, info }),
+            inner: Arc::new(Inner {
+                registry,
+                info,
+                audit,
+            }),
         }
     }
 
@@ -92,6 +98,21 @@ fn request_credentials(
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e.to_string())),
     }
+}
+
+fn client_ip_of(ctx: &RequestContext<RoleServer>) -> Option<String> {
+    ctx.extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<super::ClientIp>())
+        .map(|ip| ip.0.to_string())
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The MCP description of a tool, annotations included.
@@ -168,13 +189,41 @@ impl ServerHandler for AtlassianMcp {
             ));
         };
         let (credentials, credentials_error) = request_credentials(&context);
+        let write = tool.spec().access == Access::Write;
+        let audit = write.then(|| {
+            (
+                caller.api_key_id.clone(),
+                client_ip_of(&context),
+                tool.spec().name,
+            )
+        });
         let ctx = ToolContext {
             caller,
             credentials,
             credentials_error,
         };
         let arguments = request.arguments.unwrap_or_default();
-        match tool.call(&ctx, arguments).await {
+        let target = if write { target_of(&arguments) } else { None };
+        let result = tool.call(&ctx, arguments).await;
+        if let Some((key, ip, name)) = audit {
+            let outcome = match &result {
+                Ok(o) if o.is_error => "error",
+                Ok(_) => "ok",
+                Err(_) => "invalid",
+            };
+            self.inner
+                .audit
+                .record(AuditEvent {
+                    time: now_rfc3339(),
+                    api_key_id: key.unwrap_or_else(|| "anonymous".into()),
+                    client_ip: ip,
+                    tool: name.to_owned(),
+                    target,
+                    outcome,
+                })
+                .await;
+        }
+        match result {
             Ok(output) => Ok(to_result(output).into()),
             Err(e @ CallError::InvalidArguments { .. }) => {
                 Err(ErrorData::invalid_params(e.to_string(), None))
@@ -224,7 +273,7 @@ mod tests {
 
     #[test]
     fn initialize_reports_this_crate_not_rmcp() {
-        let h = AtlassianMcp::new(Registry::default());
+        let h = AtlassianMcp::new(Registry::default(), AuditLog::events_only());
         let info = h.get_info();
         assert_eq!(info.server_info.name, "mcp-atlassian");
         assert_eq!(info.server_info.version, env!("CARGO_PKG_VERSION"));

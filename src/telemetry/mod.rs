@@ -4,6 +4,8 @@
 //! follows the reference server's switches, one step louder by default because a server run
 //! by an operator should say that it started and where it listens.
 
+pub mod audit;
+
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;

@@ -443,3 +443,53 @@ async fn per_ip_limits_apply_without_keys_and_spent_failures_block_even_a_correc
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_write_tool_call_leaves_an_audit_line_and_reads_leave_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit.jsonl");
+    let app = spawn_app_with(&[
+        ("MCP_API_KEY", KEY),
+        ("MCP_AUDIT_LOG_FILE", audit.to_str().expect("utf-8")),
+    ])
+    .await;
+    let resp = post_init(&app, Some(KEY)).await;
+    let session = resp.headers()["mcp-session-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    for (id, tool, args) in [
+        (2, "test_echo", json!({"text": "hi"})),
+        (3, "test_write", json!({"issue_key": "DEMO-7"})),
+        (4, "test_write", json!({})),
+    ] {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}});
+        let resp = app
+            .post_mcp(&body, Some(&session))
+            .header("x-api-key", KEY)
+            .send()
+            .await
+            .expect("sent");
+        crate::helpers::read_rpc_response(resp, id).await;
+    }
+    let path = audit.clone();
+    eventually("two audit lines are written", || {
+        std::fs::read_to_string(&path).is_ok_and(|t| t.lines().count() == 2)
+    })
+    .await;
+    app.stop().await;
+    let text = std::fs::read_to_string(&audit).expect("audit file");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "only the write calls: {text}");
+    assert_eq!(lines[0]["tool"], "test_write");
+    assert_eq!(lines[0]["api_key_id"], "default");
+    assert_eq!(lines[0]["client_ip"], "127.0.0.1");
+    assert_eq!(lines[0]["target"], "DEMO-7");
+    assert_eq!(lines[0]["outcome"], "ok");
+    assert!(lines[0]["time"].as_str().expect("time").ends_with('Z'));
+    assert!(lines[1].get("target").is_none());
+    assert!(!text.contains(KEY), "the key itself is never written");
+}
