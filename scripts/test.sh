@@ -48,10 +48,13 @@ install_python() {
 }
 install_python
 
-# Debian packages the checks use; installed once (CI runs as root on Debian).
+# Debian packages the checks use; installed once (CI runs as root on Debian). The package's
+# own service is not used: tests start redis-server themselves on ports they choose.
 install_debian() {
     local missing=()
     command -v shellcheck >/dev/null || missing+=(shellcheck)
+    # The shared rate-limit test starts its own redis-server on a loopback port.
+    command -v redis-server >/dev/null || missing+=(redis-server)
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then

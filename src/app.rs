@@ -22,6 +22,7 @@ use crate::http::{HttpState, InFlight, Readiness, build_router};
 use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
 use crate::sandbox::SandboxOptions;
 use crate::sandbox_mode;
+use crate::security::ratelimit::RateLimiter;
 use crate::security::{self, KeyStore};
 use crate::telemetry::audit::AuditLog;
 use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool, ToolEnv};
@@ -122,10 +123,19 @@ impl Application {
         let readiness = Arc::new(Readiness::default());
         let in_flight = Arc::new(InFlight::default());
         let streams_close = CancellationToken::new();
+        let limiter = match &config.security.redis_url {
+            Some(url) => RateLimiter::shared(
+                &config.security.limits,
+                url,
+                config.security.redis_fail_closed,
+            )
+            .map_err(anyhow::Error::msg)?,
+            None => RateLimiter::local(&config.security.limits),
+        };
         let auth = Arc::new(AuthState::new(
             keys.clone(),
             config.security.trusted_proxies.clone(),
-            &config.security.limits,
+            limiter,
             MESSAGES_PATH,
         ));
         let (router, bridge) = build_router(HttpState {

@@ -635,6 +635,19 @@ pub const OPTIONS: &[OptionSpec] = &[
         SECURITY,
         "also append every write tool call to this file as JSON lines (fsync'd, never truncated)",
     ),
+    secret(
+        "MCP_RATE_LIMIT_REDIS_URL",
+        "rate-limit-redis-url",
+        SECURITY,
+        "redis://host:6379/0 to share the request budgets across replicas (in-process when unset)",
+    ),
+    opt(
+        "MCP_RATE_LIMIT_REDIS_FAILURE",
+        "rate-limit-redis-failure",
+        Some("open"),
+        SECURITY,
+        "when Redis is unreachable: open (fall back to in-process limits, logged and counted) or closed (answer 503)",
+    ),
 ];
 
 /// The option with this environment variable name.

@@ -74,6 +74,10 @@ pub struct SecurityConfig {
     pub limits: RateLimits,
     /// `MCP_AUDIT_LOG_FILE`.
     pub audit_log_file: Option<PathBuf>,
+    /// `MCP_RATE_LIMIT_REDIS_URL`.
+    pub redis_url: Option<SecretString>,
+    /// `MCP_RATE_LIMIT_REDIS_FAILURE=closed`: refuse (503) instead of limiting locally.
+    pub redis_fail_closed: bool,
 }
 
 /// Request budgets; 0 means no limit.
@@ -123,6 +127,20 @@ impl SecurityConfig {
             log_access: r.bool("MCP_LOG_ACCESS"),
             limits: read_limits(r),
             audit_log_file: r.string("MCP_AUDIT_LOG_FILE").map(PathBuf::from),
+            redis_url: {
+                let url = r.string("MCP_RATE_LIMIT_REDIS_URL");
+                if let Some(u) = &url
+                    && !(u.starts_with("redis://") || u.starts_with("rediss://"))
+                {
+                    r.invalid(
+                        "MCP_RATE_LIMIT_REDIS_URL",
+                        "expected a redis:// or rediss:// URL such as redis://redis:6379/0",
+                    );
+                }
+                r.secret("MCP_RATE_LIMIT_REDIS_URL")
+            },
+            redis_fail_closed: r.choice("MCP_RATE_LIMIT_REDIS_FAILURE", &["open", "closed"])
+                == "closed",
         }
     }
 }

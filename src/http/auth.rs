@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
 use super::guard::forbidden;
-use crate::config::{Cidr, RateLimits};
+use crate::config::Cidr;
 use crate::mcp::{Caller, ClientIp, NoKeyPresented};
-use crate::security::ratelimit::{Denial, RateLimiter};
+use crate::security::ratelimit::{Denial, RateLimiter, Refusal};
 use crate::security::{KeyStore, client_ip};
 
 /// Header clients send the API key in.
@@ -56,7 +56,7 @@ impl AuthState {
     pub fn new(
         keys: Arc<KeyStore>,
         trusted_proxies: Vec<Cidr>,
-        limits: &RateLimits,
+        limiter: RateLimiter,
         messages_path: &'static str,
     ) -> Self {
         AuthState {
@@ -64,7 +64,7 @@ impl AuthState {
             trusted_proxies,
             sessions: Mutex::new(HashMap::new()),
             messages_path,
-            limiter: RateLimiter::new(limits),
+            limiter,
         }
     }
 
@@ -113,9 +113,9 @@ pub async fn authenticate(
         || (request.method() == Method::GET && request.uri().path() == "/sse");
     if counted
         && let Some(ip) = ip
-        && let Err(d) = state.limiter.check_ip(ip)
+        && let Err(r) = state.limiter.check_ip(ip).await
     {
-        return too_many(&d);
+        return refused(&r);
     }
     let keys = state.keys.snapshot();
     let presented = request
@@ -174,9 +174,9 @@ pub async fn authenticate(
     }
     if counted
         && let Some(id) = &caller.api_key_id
-        && let Err(d) = state.limiter.check_key(id)
+        && let Err(r) = state.limiter.check_key(id).await
     {
-        return too_many(&d);
+        return refused(&r);
     }
     let is_delete = request.method() == Method::DELETE;
     let key_id = caller.api_key_id.clone();
@@ -209,6 +209,17 @@ pub async fn authenticate(
         api_key_id: key_id,
     });
     response
+}
+
+fn refused(r: &Refusal) -> Response {
+    match r {
+        Refusal::Over(d) => too_many(d),
+        Refusal::Unavailable => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"error": "unavailable", "reason": "the shared rate limiter (Redis) is unreachable and MCP_RATE_LIMIT_REDIS_FAILURE=closed; retry shortly"})),
+        )
+            .into_response(),
+    }
 }
 
 /// 429 with `Retry-After`, the IETF `RateLimit-Policy` / `RateLimit` headers and a JSON body

@@ -6,6 +6,7 @@ pub mod client_ip;
 pub mod keyfile;
 pub mod keys;
 pub mod ratelimit;
+pub mod redis_limit;
 
 use std::path::PathBuf;
 use std::sync::Arc;

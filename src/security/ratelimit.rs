@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,9 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter as Gcra};
 
+use secrecy::SecretString;
+
+use super::redis_limit::{Pair, RedisLimiter};
 use crate::config::RateLimits;
 
 type Keyed<K> = Gcra<K, DefaultKeyedStateStore<K>, DefaultClock>;
@@ -60,8 +63,8 @@ pub struct Denial {
     pub retry_after: Duration,
 }
 
-/// All budgets.
-pub struct RateLimiter {
+/// All budgets, kept in this process.
+pub struct LocalLimiter {
     key_minute: Option<Budget<String>>,
     key_hour: Option<Budget<String>>,
     ip_minute: Option<Budget<IpAddr>>,
@@ -74,10 +77,10 @@ pub struct RateLimiter {
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 
-impl RateLimiter {
+impl LocalLimiter {
     /// Budgets as configured (0 = no limit).
     pub fn new(l: &RateLimits) -> Self {
-        RateLimiter {
+        LocalLimiter {
             key_minute: Budget::new(l.key_per_minute, MINUTE, "key_per_minute"),
             key_hour: Budget::new(l.key_per_hour, HOUR, "key_per_hour"),
             ip_minute: Budget::new(l.ip_per_minute, MINUTE, "ip_per_minute"),
@@ -158,6 +161,131 @@ impl RateLimiter {
     }
 }
 
+/// A request refused by the limiter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over a budget: 429.
+    Over(Denial),
+    /// The shared limiter is down and the operator chose to fail closed: 503.
+    Unavailable,
+}
+
+impl From<Denial> for Refusal {
+    fn from(d: Denial) -> Self {
+        Refusal::Over(d)
+    }
+}
+
+/// The request budgets: in-process, or shared through Redis with the in-process limiter as
+/// fallback. Failed-key budgets are always per process.
+pub struct RateLimiter {
+    local: LocalLimiter,
+    redis: Option<RedisLimiter>,
+    limits: RateLimits,
+    fail_closed: bool,
+    redis_down: AtomicBool,
+    fallbacks: AtomicU64,
+}
+
+impl RateLimiter {
+    /// In-process budgets.
+    pub fn local(limits: &RateLimits) -> Self {
+        RateLimiter {
+            local: LocalLimiter::new(limits),
+            redis: None,
+            limits: *limits,
+            fail_closed: false,
+            redis_down: AtomicBool::new(false),
+            fallbacks: AtomicU64::new(0),
+        }
+    }
+
+    /// Budgets shared through Redis at `url`.
+    pub fn shared(
+        limits: &RateLimits,
+        url: &SecretString,
+        fail_closed: bool,
+    ) -> Result<Self, String> {
+        Ok(RateLimiter {
+            redis: Some(RedisLimiter::new(url)?),
+            fail_closed,
+            ..RateLimiter::local(limits)
+        })
+    }
+
+    /// Requests decided locally because Redis was unreachable (for metrics and tests).
+    pub fn fallbacks(&self) -> u64 {
+        self.fallbacks.load(Ordering::Relaxed)
+    }
+
+    async fn shared_check(
+        &self,
+        pair: Pair,
+        subject: &str,
+        local: impl FnOnce(&LocalLimiter) -> Result<(), Denial>,
+    ) -> Result<(), Refusal> {
+        let Some(redis) = &self.redis else {
+            return local(&self.local).map_err(Refusal::from);
+        };
+        match redis.check(pair, subject).await {
+            Ok(decision) => {
+                if self.redis_down.swap(false, Ordering::Relaxed) {
+                    tracing::info!("Redis reachable again; rate limits are shared across replicas");
+                }
+                decision.map_err(Refusal::from)
+            }
+            Err(e) => {
+                if !self.redis_down.swap(true, Ordering::Relaxed) {
+                    tracing::error!(error = %e, fail_closed = self.fail_closed, "rate-limit Redis unreachable");
+                }
+                self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                if self.fail_closed {
+                    Err(Refusal::Unavailable)
+                } else {
+                    local(&self.local).map_err(Refusal::from)
+                }
+            }
+        }
+    }
+
+    /// Counts one MCP message from `ip`.
+    pub async fn check_ip(&self, ip: IpAddr) -> Result<(), Refusal> {
+        if self.limits.ip_per_minute == 0 && self.limits.ip_per_hour == 0 {
+            return Ok(());
+        }
+        let pair = Pair {
+            per_minute: self.limits.ip_per_minute,
+            per_hour: self.limits.ip_per_hour,
+            kind: "ip",
+        };
+        self.shared_check(pair, &ip.to_string(), |l| l.check_ip(ip))
+            .await
+    }
+
+    /// Counts one MCP message for key `id`.
+    pub async fn check_key(&self, id: &str) -> Result<(), Refusal> {
+        if self.limits.key_per_minute == 0 && self.limits.key_per_hour == 0 {
+            return Ok(());
+        }
+        let pair = Pair {
+            per_minute: self.limits.key_per_minute,
+            per_hour: self.limits.key_per_hour,
+            kind: "key",
+        };
+        self.shared_check(pair, id, |l| l.check_key(id)).await
+    }
+
+    /// See [`LocalLimiter::check_failures`].
+    pub fn check_failures(&self, ip: IpAddr) -> Result<(), Denial> {
+        self.local.check_failures(ip)
+    }
+
+    /// See [`LocalLimiter::record_failure`].
+    pub fn record_failure(&self, ip: IpAddr) {
+        self.local.record_failure(ip);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +302,7 @@ mod tests {
 
     #[test]
     fn the_sixty_first_request_in_a_minute_is_refused_with_a_wait() {
-        let l = RateLimiter::new(&limits(60, 10));
+        let l = LocalLimiter::new(&limits(60, 10));
         for _ in 0..60 {
             l.check_key("alice").expect("within budget");
         }
@@ -194,7 +322,7 @@ mod tests {
 
     #[test]
     fn zero_means_no_limit() {
-        let l = RateLimiter::new(&RateLimits::default());
+        let l = LocalLimiter::new(&RateLimits::default());
         for _ in 0..10_000 {
             l.check_ip("127.0.0.1".parse().expect("ip"))
                 .expect("unlimited");
@@ -203,7 +331,7 @@ mod tests {
 
     #[test]
     fn spent_failure_budget_blocks_the_ip_but_not_others() {
-        let l = RateLimiter::new(&limits(60, 3));
+        let l = LocalLimiter::new(&limits(60, 3));
         let ip: IpAddr = "203.0.113.5".parse().expect("ip");
         for _ in 0..3 {
             l.check_failures(ip).expect("not yet");

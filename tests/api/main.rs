@@ -5,6 +5,7 @@ mod cli;
 mod config_docs;
 mod health;
 mod helpers;
+mod redis;
 mod security;
 mod shutdown;
 mod sse;
