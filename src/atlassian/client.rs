@@ -32,6 +32,10 @@ pub struct CallAuth {
     pub request: Option<RequestCredentials>,
     /// True in multi-tenant mode: global credentials must not be used.
     pub multi_tenant: bool,
+    /// A site URL the caller named (`X-Atlassian-*-Url`), checked against
+    /// `MCP_ALLOWED_URL_DOMAINS` before any request is sent; only with the caller's own
+    /// credentials.
+    pub site: Option<Url>,
 }
 
 /// A response body with the headers callers look at.
@@ -51,6 +55,7 @@ pub struct ServiceClient {
     deployment: Deployment,
     site: Url,
     oauth_api_base: Url,
+    allowed_url_domains: Vec<String>,
     http: reqwest::Client,
     global: Option<Auth>,
     permits: Arc<Semaphore>,
@@ -147,6 +152,7 @@ impl ServiceClient {
             deployment: svc.deployment,
             site,
             oauth_api_base: cfg.oauth.api_base.clone(),
+            allowed_url_domains: cfg.allowed_url_domains.clone(),
             http: build_http(svc)?,
             global,
             permits: Arc::new(Semaphore::new(cfg.max_concurrent_requests)),
@@ -229,7 +235,39 @@ impl ServiceClient {
         body: Option<&Value>,
     ) -> Result<JsonResponse, AtlassianError> {
         let chosen = self.choose_auth(auth)?;
-        let url = self.url_for(chosen, path)?;
+        let url = match &auth.site {
+            Some(site) => {
+                // The server's own credentials must never be sent to a caller-chosen host.
+                if auth.request.is_none() {
+                    return Err(AtlassianError::new(
+                        self.product,
+                        ErrorKind::MissingCredentials,
+                        "A per-request Atlassian URL needs your own credentials in the Authorization header",
+                    ));
+                }
+                super::ssrf::check_site(site, &self.allowed_url_domains)
+                    .await
+                    .map_err(|reason| {
+                        AtlassianError::new(
+                            self.product,
+                            ErrorKind::Forbidden,
+                            format!(
+                                "The Atlassian URL from the request header was refused: {reason}"
+                            ),
+                        )
+                    })?;
+                Url::parse(&format!("{}{path}", site.as_str().trim_end_matches('/'))).map_err(
+                    |e| {
+                        AtlassianError::new(
+                            self.product,
+                            ErrorKind::Other,
+                            format!("cannot build the request URL: {e}"),
+                        )
+                    },
+                )?
+            }
+            None => self.url_for(chosen, path)?,
+        };
         let authorization = {
             let mut v = header::HeaderValue::from_str(&chosen.header_value()).map_err(|_| {
                 AtlassianError::new(
@@ -458,6 +496,7 @@ mod tests {
             .choose_auth(&CallAuth {
                 request: None,
                 multi_tenant: true,
+                site: None,
             })
             .expect_err("no credentials");
         assert_eq!(err.kind, ErrorKind::MissingCredentials);

@@ -11,6 +11,7 @@ pub mod error;
 pub mod jira;
 pub mod markup;
 pub mod retry;
+pub mod ssrf;
 
 use std::sync::Arc;
 

@@ -136,6 +136,8 @@ pub struct AtlassianConfig {
     pub retry_max_wait: Duration,
     /// `ATLASSIAN_MAX_CONCURRENT_REQUESTS`.
     pub max_concurrent_requests: usize,
+    /// `MCP_ALLOWED_URL_DOMAINS`, lower-case; empty disables per-request URLs.
+    pub allowed_url_domains: Vec<String>,
 }
 
 /// Decides Cloud versus Server/DC from a URL host, as the reference server does: Atlassian's
@@ -260,12 +262,22 @@ impl AtlassianConfig {
         let retry_max_wait = Duration::from_secs(r.u64_in("ATLASSIAN_RETRY_MAX_WAIT_SECS", 0, 600));
         let max_concurrent_requests =
             r.u64_in("ATLASSIAN_MAX_CONCURRENT_REQUESTS", 1, 1024) as usize;
+        let allowed_url_domains = r
+            .list("MCP_ALLOWED_URL_DOMAINS")
+            .into_iter()
+            .map(|d| {
+                d.trim_start_matches("*.")
+                    .trim_start_matches('.')
+                    .to_ascii_lowercase()
+            })
+            .collect();
         AtlassianConfig {
             jira,
             confluence,
             oauth,
             retry_max_wait,
             max_concurrent_requests,
+            allowed_url_domains,
         }
     }
 }

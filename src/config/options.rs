@@ -648,6 +648,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         SECURITY,
         "when Redis is unreachable: open (fall back to in-process limits, logged and counted) or closed (answer 503)",
     ),
+    opt(
+        "MCP_ALLOWED_URL_DOMAINS",
+        "allowed-url-domains",
+        None,
+        SECURITY,
+        "comma list of domains (and IPs/CIDRs) a caller may name in X-Atlassian-Jira-Url / X-Atlassian-Confluence-Url; unset disables those headers",
+    ),
 ];
 
 /// The option with this environment variable name.

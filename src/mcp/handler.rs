@@ -197,10 +197,20 @@ impl ServerHandler for AtlassianMcp {
                 tool.spec().name,
             )
         });
+        let header = |name: &str| {
+            context
+                .extensions
+                .get::<http::request::Parts>()
+                .and_then(|p| p.headers.get(name))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let ctx = ToolContext {
             caller,
             credentials,
             credentials_error,
+            jira_url: header("x-atlassian-jira-url"),
+            confluence_url: header("x-atlassian-confluence-url"),
         };
         let arguments = request.arguments.unwrap_or_default();
         let target = if write { target_of(&arguments) } else { None };

@@ -20,16 +20,26 @@ pub struct ToolEnv {
 }
 
 impl ToolEnv {
-    /// The credentials to call upstream with, or the tool error explaining why there are none.
-    pub fn call_auth(&self, ctx: &ToolContext) -> Result<CallAuth, ToolOutput> {
+    /// The credentials (and caller-named site, if any) to call upstream with, or the tool
+    /// error explaining why there are none.
+    pub fn call_auth(
+        &self,
+        ctx: &ToolContext,
+        site_header: Option<&str>,
+    ) -> Result<CallAuth, ToolOutput> {
         if let Some(reason) = &ctx.credentials_error {
             return Err(ToolOutput::error(format!(
                 "The Authorization header of this request cannot be used: {reason}."
             )));
         }
+        let site = match site_header.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(url::Url::parse(raw).map_err(|_| ToolOutput::error(format!("The Atlassian URL header {raw:?} is not a URL such as https://acme.atlassian.net.")))?),
+        };
         Ok(CallAuth {
             request: ctx.credentials.clone(),
             multi_tenant: self.multi_tenant,
+            site,
         })
     }
 
@@ -38,7 +48,7 @@ impl ToolEnv {
         &self,
         ctx: &ToolContext,
     ) -> Result<(&Arc<ServiceClient>, CallAuth), ToolOutput> {
-        Ok((self.jira()?, self.call_auth(ctx)?))
+        Ok((self.jira()?, self.call_auth(ctx, ctx.jira_url.as_deref())?))
     }
 
     /// The Confluence client and the credentials to call it with, or the tool error to return.
@@ -46,7 +56,10 @@ impl ToolEnv {
         &self,
         ctx: &ToolContext,
     ) -> Result<(&Arc<ServiceClient>, CallAuth), ToolOutput> {
-        Ok((self.confluence()?, self.call_auth(ctx)?))
+        Ok((
+            self.confluence()?,
+            self.call_auth(ctx, ctx.confluence_url.as_deref())?,
+        ))
     }
 
     /// The Jira client, or a tool error saying Jira is not configured.

@@ -129,6 +129,10 @@ pub struct ToolContext {
     pub credentials: Option<RequestCredentials>,
     /// Why the caller's `Authorization` header could not be used, if it could not.
     pub credentials_error: Option<String>,
+    /// `X-Atlassian-Jira-Url`, as sent.
+    pub jira_url: Option<String>,
+    /// `X-Atlassian-Confluence-Url`, as sent.
+    pub confluence_url: Option<String>,
 }
 
 /// One piece of tool output.

@@ -493,3 +493,91 @@ async fn every_write_tool_call_leaves_an_audit_line_and_reads_leave_none() {
     assert!(lines[1].get("target").is_none());
     assert!(!text.contains(KEY), "the key itself is never written");
 }
+
+#[tokio::test]
+async fn a_header_supplied_atlassian_url_is_checked_before_any_request() {
+    let sb = crate::helpers::spawn_with_sandbox(
+        "server",
+        &[
+            ("MCP_ALLOWED_URL_DOMAINS", "example.com"),
+            ("JIRA_URL", "http://127.0.0.1:9"),
+        ],
+    )
+    .await;
+    let site = format!("http://{}", sb.sandbox);
+    let args = json!({"issue_key": "DEMO-1"});
+    let refused = sb
+        .call_with_headers(
+            "jira_get_issue",
+            args.clone(),
+            &[
+                ("x-atlassian-jira-url", &site),
+                ("authorization", "Token sandbox-pat"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.is_error
+            && refused
+                .text
+                .contains("127.0.0.1 is not in MCP_ALLOWED_URL_DOMAINS"),
+        "{}",
+        refused.text
+    );
+    let no_token = sb
+        .call_with_headers(
+            "jira_get_issue",
+            args.clone(),
+            &[("x-atlassian-jira-url", &site)],
+        )
+        .await;
+    assert!(
+        no_token.is_error && no_token.text.contains("your own credentials"),
+        "the server's own token never goes to a caller's URL: {}",
+        no_token.text
+    );
+    sb.stop().await;
+
+    // Listing the address explicitly allows it: the header then wins over JIRA_URL.
+    let sb = crate::helpers::spawn_with_sandbox(
+        "server",
+        &[
+            ("MCP_ALLOWED_URL_DOMAINS", "127.0.0.1"),
+            ("JIRA_URL", "http://127.0.0.1:9"),
+        ],
+    )
+    .await;
+    let site = format!("http://{}", sb.sandbox);
+    let ok = sb
+        .call_with_headers(
+            "jira_get_issue",
+            args.clone(),
+            &[
+                ("x-atlassian-jira-url", &site),
+                ("authorization", "Token sandbox-pat"),
+            ],
+        )
+        .await
+        .json();
+    assert_eq!(ok["key"], "DEMO-1");
+    sb.stop().await;
+
+    let sb = crate::helpers::spawn_with_sandbox("server", &[]).await;
+    let site = format!("http://{}", sb.sandbox);
+    let off = sb
+        .call_with_headers(
+            "jira_get_issue",
+            args,
+            &[
+                ("x-atlassian-jira-url", &site),
+                ("authorization", "Token sandbox-pat"),
+            ],
+        )
+        .await;
+    assert!(
+        off.is_error && off.text.contains("disabled"),
+        "{}",
+        off.text
+    );
+    sb.stop().await;
+}
