@@ -92,8 +92,8 @@ pub struct Worklog {
     pub seconds: i64,
     /// Started (unix seconds).
     pub started: i64,
-    /// Comment text.
-    pub comment: String,
+    /// Comment.
+    pub comment: RichText,
 }
 
 /// A directed issue link of a named type.
@@ -277,6 +277,19 @@ pub struct Store {
     pub pages: Vec<Page>,
     /// Next free numeric id for new comments and other writes.
     pub next_id: u64,
+    /// Who watches what: `(issue index, user index)` pairs.
+    pub watchers: std::collections::BTreeSet<(usize, usize)>,
+    /// Time-tracking estimates by issue index (absent: none set).
+    pub estimates: std::collections::BTreeMap<usize, Estimate>,
+}
+
+/// An issue's time-tracking estimates, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Estimate {
+    /// Original estimate.
+    pub original: Option<i64>,
+    /// Remaining estimate.
+    pub remaining: Option<i64>,
 }
 
 impl Store {

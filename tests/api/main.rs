@@ -5,6 +5,8 @@ mod cli;
 mod config_docs;
 mod health;
 mod helpers;
+mod jira_people;
+mod jira_worklog;
 mod shutdown;
 mod sse;
 mod streamable;

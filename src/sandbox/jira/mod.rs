@@ -7,9 +7,11 @@
 pub mod agile;
 pub mod issues;
 pub mod meta;
+pub mod people;
 pub mod render;
 pub mod search;
 pub mod workflow;
+pub mod worklog;
 
 use axum::Router;
 use axum::routing::get;
@@ -35,9 +37,21 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route(
             "/rest/api/{ver}/issue/{key}/worklog",
-            get(workflow::get_worklogs),
+            get(workflow::get_worklogs).post(worklog::add_worklog),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
+        .route("/rest/api/{ver}/user", get(people::get_user))
+        .route("/rest/api/{ver}/user/search", get(people::user_search))
+        .route(
+            "/rest/api/{ver}/user/assignable/search",
+            get(people::assignable_search),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/watchers",
+            get(people::get_watchers)
+                .post(people::add_watcher)
+                .delete(people::remove_watcher),
+        )
         .route("/rest/agile/1.0/board", get(agile::boards))
         .route("/rest/agile/1.0/board/{id}", get(agile::board))
         .route(

@@ -131,17 +131,14 @@ impl Ctx<'_> {
 
     /// One worklog entry.
     pub fn worklog(&self, issue: &Issue, w: &Worklog) -> Value {
-        let comment = match self.flavour {
-            Flavour::V2 => json!(w.comment),
-            Flavour::V3 => RichText::from_wiki(&w.comment).adf,
-        };
+        let comment = self.rich(&w.comment);
         json!({
             "self": format!("{}/issue/{}/worklog/{}", self.api(), issue.id, w.id),
             "id": w.id, "issueId": issue.id,
             "author": self.user_at(w.author), "updateAuthor": self.user_at(w.author),
             "comment": comment,
             "started": ts(w.started), "created": ts(w.started), "updated": ts(w.started),
-            "timeSpentSeconds": w.seconds, "timeSpent": format!("{}h", w.seconds / 3600),
+            "timeSpentSeconds": w.seconds, "timeSpent": crate::sandbox::jira::worklog::duration(w.seconds),
         })
     }
 
@@ -313,6 +310,10 @@ impl Ctx<'_> {
             },
         );
         f.insert("issuelinks".into(), self.links(idx));
+        f.insert(
+            "timetracking".into(),
+            crate::sandbox::jira::worklog::timetracking(self.store, idx),
+        );
         let sprints: Vec<Value> = i.sprint.map(|s| self.sprint(s)).into_iter().collect();
         f.insert(
             "customfield_10020".into(),

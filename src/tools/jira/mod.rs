@@ -1,7 +1,15 @@
 //! Jira tools.
 
+mod add_watcher;
+mod add_worklog;
 mod get_issue;
+mod get_issue_watchers;
+mod get_user_profile;
+mod get_worklog;
+pub mod people;
+mod remove_watcher;
 mod search;
+mod search_assignable_users;
 pub mod shape;
 
 use std::sync::Arc;
@@ -11,7 +19,17 @@ use super::registry::Tool;
 
 /// Every Jira tool.
 pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
-    vec![get_issue::tool(env.clone()), search::tool(env.clone())]
+    vec![
+        get_issue::tool(env.clone()),
+        search::tool(env.clone()),
+        get_user_profile::tool(env.clone()),
+        search_assignable_users::tool(env.clone()),
+        get_issue_watchers::tool(env.clone()),
+        add_watcher::tool(env.clone()),
+        remove_watcher::tool(env.clone()),
+        get_worklog::tool(env.clone()),
+        add_worklog::tool(env.clone()),
+    ]
 }
 
 /// The project key of an issue key such as `PROJ-12`, upper-cased; `None` for numeric ids.
