@@ -281,6 +281,46 @@ pub struct Store {
     pub watchers: std::collections::BTreeSet<(usize, usize)>,
     /// Time-tracking estimates by issue index (absent: none set).
     pub estimates: std::collections::BTreeMap<usize, Estimate>,
+    /// Project versions (releases).
+    pub versions: Vec<Version>,
+    /// Project components.
+    pub components: Vec<Component>,
+}
+
+/// A project version (release).
+#[derive(Debug, Clone, Default)]
+pub struct Version {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Project index.
+    pub project: usize,
+    /// Name, unique within the project.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Start date, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// Release date, `YYYY-MM-DD`.
+    pub release_date: Option<String>,
+    /// Released.
+    pub released: bool,
+    /// Archived.
+    pub archived: bool,
+}
+
+/// A project component.
+#[derive(Debug, Clone)]
+pub struct Component {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Project index.
+    pub project: usize,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Lead (user index).
+    pub lead: Option<usize>,
 }
 
 /// An issue's time-tracking estimates, in seconds.

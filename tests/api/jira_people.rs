@@ -257,7 +257,7 @@ async fn read_only_mode_hides_the_watcher_writes() {
 }
 
 #[tokio::test]
-async fn user_watcher_and_worklog_tools_are_listed_small_with_honest_annotations() {
+async fn user_watcher_worklog_and_project_tools_are_listed_small_with_honest_annotations() {
     let sb = spawn_with_sandbox("server", &[]).await;
     let (session, _) = sb.app.initialize().await;
     let list = sb
@@ -279,6 +279,16 @@ async fn user_watcher_and_worklog_tools_are_listed_small_with_honest_annotations
         ("jira_remove_watcher", false, true),
         ("jira_get_worklog", true, false),
         ("jira_add_worklog", false, false),
+        ("jira_get_all_projects", true, false),
+        ("jira_search_projects", true, false),
+        ("jira_get_project_issue_types", true, false),
+        ("jira_get_project_versions", true, false),
+        ("jira_get_project_components", true, false),
+        ("jira_get_project_fields", true, false),
+        ("jira_get_create_fields", true, false),
+        ("jira_create_version", false, false),
+        ("jira_batch_create_versions", false, false),
+        ("jira_update_version", false, false),
     ] {
         let t = find(name);
         assert_eq!(t["annotations"]["readOnlyHint"], read_only, "{name}");

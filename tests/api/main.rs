@@ -6,6 +6,7 @@ mod config_docs;
 mod health;
 mod helpers;
 mod jira_people;
+mod jira_projects;
 mod jira_worklog;
 mod shutdown;
 mod sse;

@@ -2,6 +2,7 @@
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
 pub mod people;
+pub mod projects;
 pub mod worklog;
 
 use serde_json::{Value, json};

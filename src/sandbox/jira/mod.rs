@@ -5,16 +5,18 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
+pub mod createmeta;
 pub mod issues;
 pub mod meta;
 pub mod people;
+pub mod projects;
 pub mod render;
 pub mod search;
 pub mod workflow;
 pub mod worklog;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::sandbox::SandboxState;
 use crate::sandbox::error::{ApiError, Family};
@@ -40,6 +42,29 @@ pub fn routes() -> Router<SandboxState> {
             get(workflow::get_worklogs).post(worklog::add_worklog),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
+        .route("/rest/api/{ver}/project", get(projects::all_projects))
+        .route("/rest/api/3/project/search", get(projects::search_projects))
+        .route(
+            "/rest/api/{ver}/project/{key}/versions",
+            get(projects::project_versions),
+        )
+        .route(
+            "/rest/api/{ver}/project/{key}/components",
+            get(projects::project_components),
+        )
+        .route("/rest/api/{ver}/version", post(projects::create_version))
+        .route(
+            "/rest/api/{ver}/version/{id}",
+            get(projects::get_version).put(projects::update_version),
+        )
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes",
+            get(createmeta::issue_types),
+        )
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes/{id}",
+            get(createmeta::fields),
+        )
         .route("/rest/api/{ver}/user", get(people::get_user))
         .route("/rest/api/{ver}/user/search", get(people::user_search))
         .route(

@@ -2,15 +2,22 @@
 
 mod add_watcher;
 mod add_worklog;
+mod create_version;
+mod get_all_projects;
+mod get_create_fields;
 mod get_issue;
 mod get_issue_watchers;
 mod get_user_profile;
 mod get_worklog;
 pub mod people;
+mod project_lists;
 mod remove_watcher;
 mod search;
 mod search_assignable_users;
+mod search_projects;
 pub mod shape;
+mod update_version;
+pub mod versions;
 
 use std::sync::Arc;
 
@@ -19,7 +26,7 @@ use super::registry::Tool;
 
 /// Every Jira tool.
 pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
-    vec![
+    let mut tools = vec![
         get_issue::tool(env.clone()),
         search::tool(env.clone()),
         get_user_profile::tool(env.clone()),
@@ -29,7 +36,14 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         remove_watcher::tool(env.clone()),
         get_worklog::tool(env.clone()),
         add_worklog::tool(env.clone()),
-    ]
+        get_all_projects::tool(env.clone()),
+        search_projects::tool(env.clone()),
+        get_create_fields::tool(env.clone()),
+        update_version::tool(env.clone()),
+    ];
+    tools.extend(project_lists::tools(env));
+    tools.extend(create_version::tools(env));
+    tools
 }
 
 /// The project key of an issue key such as `PROJ-12`, upper-cased; `None` for numeric ids.
