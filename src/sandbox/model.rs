@@ -1,7 +1,8 @@
 //! The sandbox's own in-memory data model for Jira and Confluence.
 //!
 //! Invariant: ids are unique per kind and never reused within one `Store`; indexes into
-//! the vectors (`usize`) are stable because nothing is ever removed.
+//! the vectors (`usize`) are stable because nothing is ever removed, except issue links,
+//! which nothing refers to by index.
 
 use crate::sandbox::text::RichText;
 
@@ -285,6 +286,29 @@ pub struct Store {
     pub versions: Vec<Version>,
     /// Project components.
     pub components: Vec<Component>,
+    /// Links from issues to things outside Jira.
+    pub remote_links: Vec<RemoteLink>,
+}
+
+/// A link from an issue to a web resource.
+#[derive(Debug, Clone)]
+pub struct RemoteLink {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Issue index.
+    pub issue: usize,
+    /// Caller-chosen unique id, used to update instead of duplicating.
+    pub global_id: Option<String>,
+    /// Target URL.
+    pub url: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Relationship, e.g. `causes`.
+    pub relationship: Option<String>,
+    /// 16x16 icon URL.
+    pub icon_url: Option<String>,
 }
 
 /// A project version (release).

@@ -257,7 +257,7 @@ async fn read_only_mode_hides_the_watcher_writes() {
 }
 
 #[tokio::test]
-async fn user_watcher_worklog_and_project_tools_are_listed_small_with_honest_annotations() {
+async fn user_watcher_worklog_project_and_link_tools_are_listed_small_with_honest_annotations() {
     let sb = spawn_with_sandbox("server", &[]).await;
     let (session, _) = sb.app.initialize().await;
     let list = sb
@@ -271,6 +271,7 @@ async fn user_watcher_worklog_and_project_tools_are_listed_small_with_honest_ann
             .find(|t| t["name"] == name)
             .unwrap_or_else(|| panic!("{name} listed on Server/DC"))
     };
+    let mut total = 0;
     for (name, read_only, destructive) in [
         ("jira_get_user_profile", true, false),
         ("jira_search_assignable_users", true, false),
@@ -289,6 +290,11 @@ async fn user_watcher_worklog_and_project_tools_are_listed_small_with_honest_ann
         ("jira_create_version", false, false),
         ("jira_batch_create_versions", false, false),
         ("jira_update_version", false, false),
+        ("jira_get_link_types", true, false),
+        ("jira_create_issue_link", false, false),
+        ("jira_create_remote_issue_link", false, false),
+        ("jira_remove_issue_link", false, true),
+        ("jira_link_to_epic", false, false),
     ] {
         let t = find(name);
         assert_eq!(t["annotations"]["readOnlyHint"], read_only, "{name}");
@@ -297,7 +303,10 @@ async fn user_watcher_worklog_and_project_tools_are_listed_small_with_honest_ann
         }
         let size = t.to_string().len();
         assert!(size < 850, "{name} takes {size} bytes of tools/list");
+        total += size;
     }
+    // The 48 Jira tools share 24 KB of tools/list: these 24 may take half.
+    assert!(total <= 12 * 1024, "{total} bytes");
     let worklog = find("jira_add_worklog");
     assert_eq!(
         worklog["inputSchema"]["required"],

@@ -5,6 +5,7 @@ mod cli;
 mod config_docs;
 mod health;
 mod helpers;
+mod jira_links;
 mod jira_people;
 mod jira_projects;
 mod jira_worklog;

@@ -7,6 +7,7 @@
 pub mod agile;
 pub mod createmeta;
 pub mod issues;
+pub mod links;
 pub mod meta;
 pub mod people;
 pub mod projects;
@@ -42,6 +43,20 @@ pub fn routes() -> Router<SandboxState> {
             get(workflow::get_worklogs).post(worklog::add_worklog),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
+        .route("/rest/api/{ver}/issueLinkType", get(links::link_types))
+        .route("/rest/api/{ver}/issueLink", post(links::create_link))
+        .route(
+            "/rest/api/{ver}/issueLink/{id}",
+            get(links::get_link).delete(links::delete_link),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/remotelink",
+            get(links::remote_links).post(links::create_remote_link),
+        )
+        .route(
+            "/rest/agile/1.0/epic/{epic}/issue",
+            post(links::move_to_epic),
+        )
         .route("/rest/api/{ver}/project", get(projects::all_projects))
         .route("/rest/api/3/project/search", get(projects::search_projects))
         .route(

@@ -244,13 +244,9 @@ impl Ctx<'_> {
     fn links(&self, idx: usize) -> Value {
         let mut out = Vec::new();
         for l in &self.store.links {
-            let (inward, outward) = match l.kind {
-                "Blocks" => ("is blocked by", "blocks"),
-                _ => ("relates to", "relates to"),
-            };
-            let kind = json!({"id": if l.kind == "Blocks" { "10000" } else { "10003" }, "name": l.kind,
-                              "inward": inward, "outward": outward,
-                              "self": format!("{}/issueLinkType/{}", self.api(), if l.kind == "Blocks" { "10000" } else { "10003" })});
+            let (type_id, name, inward, outward) = crate::sandbox::jira::links::link_type(l.kind);
+            let kind = json!({"id": type_id, "name": name, "inward": inward, "outward": outward,
+                              "self": format!("{}/issueLinkType/{type_id}", self.api())});
             let link_self = format!("{}/issueLink/{}", self.api(), l.id);
             if l.outward == idx {
                 out.push(json!({"id": l.id, "self": link_self, "type": kind, "outwardIssue": self.issue_ref(l.inward)}));

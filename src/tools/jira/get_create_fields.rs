@@ -23,7 +23,7 @@ const MAX_ALLOWED: usize = 50;
 pub struct Args {
     /// Project key, e.g. PROJ.
     project_key: String,
-    /// Issue type id from jira_get_project_issue_types, e.g. 10001.
+    /// Issue type id, e.g. 10001.
     issue_type_id: String,
 }
 
@@ -34,7 +34,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_get_create_fields",
             title: "Get create fields",
-            description: "List the fields for creating an issue of one type in a project: required flags and allowed values.",
+            description: "Fields for creating one issue type in a project: required flags, allowed values.",
             toolset: "jira_projects",
             product: Product::Jira,
             access: Access::Read,

@@ -2,6 +2,7 @@
 
 mod add_watcher;
 mod add_worklog;
+mod create_issue_link;
 mod create_version;
 mod get_all_projects;
 mod get_create_fields;
@@ -9,8 +10,12 @@ mod get_issue;
 mod get_issue_watchers;
 mod get_user_profile;
 mod get_worklog;
+mod link_to_epic;
+mod link_types;
 pub mod people;
 mod project_lists;
+mod remote_issue_link;
+mod remove_issue_link;
 mod remove_watcher;
 mod search;
 mod search_assignable_users;
@@ -40,6 +45,11 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         search_projects::tool(env.clone()),
         get_create_fields::tool(env.clone()),
         update_version::tool(env.clone()),
+        link_types::tool(env.clone()),
+        create_issue_link::tool(env.clone()),
+        remote_issue_link::tool(env.clone()),
+        remove_issue_link::tool(env.clone()),
+        link_to_epic::tool(env.clone()),
     ];
     tools.extend(project_lists::tools(env));
     tools.extend(create_version::tools(env));

@@ -82,7 +82,7 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
             meta(
                 "jira_get_project_fields",
                 "Get project fields",
-                "List the fields you can set when creating issues in a project, and for which issue types they are required.",
+                "List a project's create fields and which issue types require them.",
             ),
             ProjectList(env.clone(), Kind::Fields),
         ),
