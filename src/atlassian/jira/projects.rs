@@ -23,18 +23,17 @@ pub async fn all_projects(
 ) -> Result<Vec<Value>, AtlassianError> {
     match client.deployment() {
         Deployment::Cloud => {
-            let status = if include_archived {
-                "live,archived"
-            } else {
-                "live"
-            };
             let mut out = Vec::new();
             for page in 0..MAX_PAGES {
-                let query = [
+                // `status` is a repeated parameter, not a comma list.
+                let mut query = vec![
                     ("startAt", (page * 100).to_string()),
                     ("maxResults", "100".to_owned()),
-                    ("status", status.to_owned()),
+                    ("status", "live".to_owned()),
                 ];
+                if include_archived {
+                    query.push(("status", "archived".to_owned()));
+                }
                 let v = client
                     .get(auth, "/rest/api/3/project/search", &query)
                     .await?

@@ -1,5 +1,5 @@
 //! Projects and their metadata: `GET /project`, `GET /rest/api/3/project/search` (Cloud
-//! only, as in Jira), versions (`GET /project/{key}/versions`, `POST /version`,
+//! only, as in Jira; `query`, `id`, `status`), versions (`GET /project/{key}/versions`, `POST /version`,
 //! `GET|PUT /version/{id}`), components, and create metadata
 //! (`GET /issue/createmeta/{project}/issuetypes[/{id}]`, paged as `issueTypes`/`fields` on
 //! Cloud and `values` on Server/DC).
@@ -87,6 +87,12 @@ pub async fn search_projects(
         .first()
         .map(|s| s.trim().to_lowercase())
         .unwrap_or_default();
+    // Every sandbox project is live: asking only for archived or deleted ones finds none.
+    let statuses: Vec<&str> = params(&q, "status")
+        .into_iter()
+        .flat_map(|s| s.split(','))
+        .collect();
+    let live = statuses.is_empty() || statuses.contains(&"live");
     let ids: Vec<&str> = params(&q, "id")
         .into_iter()
         .flat_map(|s| s.split(','))
@@ -101,7 +107,7 @@ pub async fn search_projects(
                 || p.key.to_lowercase().contains(&text)
                 || p.name.to_lowercase().contains(&text)
         })
-        .filter(|(_, p)| ids.is_empty() || ids.contains(&p.id.as_str()))
+        .filter(|(_, p)| live && (ids.is_empty() || ids.contains(&p.id.as_str())))
         .map(|(i, _)| i)
         .collect();
     let total = hits.len() as u64;
