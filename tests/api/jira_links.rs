@@ -114,8 +114,23 @@ async fn issue_links_are_visible_from_both_issues_and_can_be_removed_in_both_fla
             .json();
         assert_eq!(back["link"], "DEMO-9 blocks DEMO-8", "{back}");
 
+        // An agent finds the link id through jira_get_issue.
+        let seen = sb
+            .call(
+                "jira_get_issue",
+                json!({"issue_key": "OPS-6", "fields": "issuelinks", "comment_limit": 0}),
+            )
+            .await
+            .json();
+        let link_id = seen["fields"]["issuelinks"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["inwardIssue"]["key"] == "DEMO-6"))
+            .and_then(|l| l["id"].as_str())
+            .unwrap_or_else(|| panic!("{flavour}: link in {seen}"))
+            .to_owned();
+        assert_eq!(link_id, from[0].2);
         let removed = sb
-            .call("jira_remove_issue_link", json!({"link_id": from[0].2}))
+            .call("jira_remove_issue_link", json!({"link_id": link_id}))
             .await
             .json();
         assert_eq!(removed["removed"], true, "{removed}");
