@@ -1,7 +1,8 @@
 //! The sandbox's own in-memory data model for Jira and Confluence.
 //!
 //! Invariant: ids are unique per kind and never reused within one `Store`; indexes into
-//! the vectors (`usize`) are stable because nothing is ever removed.
+//! the vectors (`usize`) are stable because nothing is ever removed, except issue links,
+//! which nothing refers to by index.
 
 use crate::sandbox::text::RichText;
 
@@ -92,8 +93,8 @@ pub struct Worklog {
     pub seconds: i64,
     /// Started (unix seconds).
     pub started: i64,
-    /// Comment text.
-    pub comment: String,
+    /// Comment.
+    pub comment: RichText,
 }
 
 /// A directed issue link of a named type.
@@ -277,6 +278,82 @@ pub struct Store {
     pub pages: Vec<Page>,
     /// Next free numeric id for new comments and other writes.
     pub next_id: u64,
+    /// Who watches what: `(issue index, user index)` pairs.
+    pub watchers: std::collections::BTreeSet<(usize, usize)>,
+    /// Time-tracking estimates by issue index (absent: none set).
+    pub estimates: std::collections::BTreeMap<usize, Estimate>,
+    /// Project versions (releases).
+    pub versions: Vec<Version>,
+    /// Project components.
+    pub components: Vec<Component>,
+    /// Links from issues to things outside Jira.
+    pub remote_links: Vec<RemoteLink>,
+}
+
+/// A link from an issue to a web resource.
+#[derive(Debug, Clone)]
+pub struct RemoteLink {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Issue index.
+    pub issue: usize,
+    /// Caller-chosen unique id, used to update instead of duplicating.
+    pub global_id: Option<String>,
+    /// Target URL.
+    pub url: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Relationship, e.g. `causes`.
+    pub relationship: Option<String>,
+    /// 16x16 icon URL.
+    pub icon_url: Option<String>,
+}
+
+/// A project version (release).
+#[derive(Debug, Clone, Default)]
+pub struct Version {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Project index.
+    pub project: usize,
+    /// Name, unique within the project.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Start date, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// Release date, `YYYY-MM-DD`.
+    pub release_date: Option<String>,
+    /// Released.
+    pub released: bool,
+    /// Archived.
+    pub archived: bool,
+}
+
+/// A project component.
+#[derive(Debug, Clone)]
+pub struct Component {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Project index.
+    pub project: usize,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Lead (user index).
+    pub lead: Option<usize>,
+}
+
+/// An issue's time-tracking estimates, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Estimate {
+    /// Original estimate.
+    pub original: Option<i64>,
+    /// Remaining estimate.
+    pub remaining: Option<i64>,
 }
 
 impl Store {

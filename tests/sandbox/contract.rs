@@ -51,12 +51,14 @@ fn assert_valid(name: &str, instance: &Value) {
 enum Call {
     Get(String),
     Post(String, Value),
+    Put(String, Value),
 }
 
 async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
     let req = match c {
         Call::Get(p) => sb.get(p),
         Call::Post(p, body) => sb.post(p).json(body),
+        Call::Put(p, body) => sb.put(p).json(body),
     };
     let resp = req.send().await.expect("request");
     let status = resp.status().as_u16();
@@ -81,6 +83,30 @@ fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
         ("jira-cloud-add-comment", Call::Post("/rest/api/3/issue/DEMO-2/comment".into(), json!({"body": adf})), 201),
         ("jira-cloud-get-transitions", Call::Get("/rest/api/3/issue/DEMO-1/transitions".into()), 200),
         ("jira-cloud-get-worklogs", Call::Get(format!("/rest/api/3/issue/{worklog_issue}/worklog")), 200),
+        ("jira-cloud-get-user", Call::Get("/rest/api/3/user?accountId=5b10a2844c20165700ede022".into()), 200),
+        ("jira-cloud-find-users", Call::Get("/rest/api/3/user/search?query=a".into()), 200),
+        ("jira-cloud-find-assignable-users", Call::Get("/rest/api/3/user/assignable/search?query=&project=DEMO".into()), 200),
+        ("jira-cloud-get-watchers", Call::Get("/rest/api/3/issue/DEMO-1/watchers".into()), 200),
+        ("jira-cloud-add-worklog", Call::Post("/rest/api/3/issue/DEMO-2/worklog?adjustEstimate=new&newEstimate=2h".into(), json!({"timeSpent": "1h 30m", "started": "2025-01-07T09:00:00.000+0000", "comment": adf})), 201),
+        ("jira-cloud-get-all-projects", Call::Get("/rest/api/3/project".into()), 200),
+        ("jira-cloud-search-projects", Call::Get("/rest/api/3/project/search?query=o&maxResults=2".into()), 200),
+        ("jira-cloud-createmeta-issuetypes", Call::Get("/rest/api/3/issue/createmeta/DEMO/issuetypes".into()), 200),
+        ("jira-cloud-createmeta-fields", Call::Get("/rest/api/3/issue/createmeta/DEMO/issuetypes/10000".into()), 200),
+        ("jira-cloud-createmeta-fields", Call::Get("/rest/api/3/issue/createmeta/OPS/issuetypes/10003".into()), 200),
+        ("jira-cloud-get-project-versions", Call::Get("/rest/api/3/project/DEMO/versions".into()), 200),
+        ("jira-cloud-get-project-components", Call::Get("/rest/api/3/project/DEMO/components".into()), 200),
+        ("jira-cloud-create-version", Call::Post("/rest/api/3/version".into(), json!({"project": "DEMO", "name": "contract", "releaseDate": "2025-12-01"})), 201),
+        ("jira-cloud-update-version", Call::Put("/rest/api/3/version/10101".into(), json!({"released": true})), 200),
+        ("jira-dc-create-version", Call::Post("/rest/api/2/version".into(), json!({"project": "OPS", "name": "contract", "startDate": "2025-10-01"})), 201),
+        ("jira-dc-get-version", Call::Get("/rest/api/2/version/10101".into()), 200),
+        ("jira-cloud-get-link-types", Call::Get("/rest/api/3/issueLinkType".into()), 200),
+        ("jira-cloud-get-issue-link", Call::Get("/rest/api/3/issueLink/20000".into()), 200),
+        ("jira-cloud-create-remote-link", Call::Post("/rest/api/3/issue/DEMO-3/remotelink".into(), json!({"globalId": "contract", "relationship": "causes", "object": {"url": "https://example.com/x", "title": "X", "icon": {"url16x16": "https://example.com/x.png"}}})), 201),
+        ("jira-dc-get-link-types", Call::Get("/rest/api/2/issueLinkType".into()), 200),
+        ("jira-dc-get-issue-link", Call::Get("/rest/api/2/issueLink/20000".into()), 200),
+        ("jira-dc-get-user", Call::Get("/rest/api/2/user?username=alice".into()), 200),
+        ("jira-dc-get-watchers", Call::Get("/rest/api/2/issue/DEMO-1/watchers".into()), 200),
+        ("jira-dc-add-worklog", Call::Post("/rest/api/2/issue/DEMO-2/worklog".into(), json!({"timeSpentSeconds": 3600, "comment": "contract"})), 201),
         ("jira-dc-get-transitions", Call::Get("/rest/api/2/issue/DEMO-1/transitions".into()), 200),
         ("jira-dc-get-worklogs", Call::Get(format!("/rest/api/2/issue/{worklog_issue}/worklog")), 200),
         ("jira-software-cloud-get-all-boards", Call::Get("/rest/agile/1.0/board".into()), 200),

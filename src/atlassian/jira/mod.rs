@@ -1,6 +1,11 @@
 //! Jira REST calls: Cloud `/rest/api/3` (ADF, enhanced JQL search with `nextPageToken`) and
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
+pub mod links;
+pub mod people;
+pub mod projects;
+pub mod worklog;
+
 use serde_json::{Value, json};
 
 use super::client::{CallAuth, ServiceClient};

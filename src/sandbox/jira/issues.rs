@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::sandbox::auth::CurrentUser;
 use crate::sandbox::error::{ApiError, Family};
 use crate::sandbox::jira::render::{Ctx, FieldSelection, Flavour, parse_expand};
-use crate::sandbox::jira::{flavour, int_param, json_body, params};
+use crate::sandbox::jira::{flavour, int_param, json_body, params, worklog};
 use crate::sandbox::model::{Comment, History, Store};
 use crate::sandbox::text::RichText;
 use crate::sandbox::timefmt::now_secs;
@@ -97,6 +97,7 @@ pub async fn edit_issue(
     let mut summary = None;
     let mut description = None;
     let mut labels: Option<Vec<String>> = None;
+    let mut timetracking = None;
     if let Some(fields) = body.get("fields").and_then(Value::as_object) {
         for (name, v) in fields {
             match name.as_str() {
@@ -111,6 +112,7 @@ pub async fn edit_issue(
                 },
                 "description" => description = Some(rich_from(flavour, "description", v)?),
                 "labels" => labels = Some(labels_from(v)?),
+                "timetracking" => timetracking = Some(worklog::timetracking_from(v)?),
                 other => {
                     return Err(ApiError::field(
                         other,
@@ -145,6 +147,9 @@ pub async fn edit_issue(
     let idx = find(&store, &key)?;
     let history_id = store.fresh_id();
     let now = now_secs();
+    if let Some(t) = timetracking {
+        worklog::set_estimates(&mut store, idx, t);
+    }
     let Some(issue) = store.issues.get_mut(idx) else {
         return Err(not_found());
     };

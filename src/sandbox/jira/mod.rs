@@ -5,14 +5,19 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
+pub mod createmeta;
 pub mod issues;
+pub mod links;
 pub mod meta;
+pub mod people;
+pub mod projects;
 pub mod render;
 pub mod search;
 pub mod workflow;
+pub mod worklog;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::sandbox::SandboxState;
 use crate::sandbox::error::{ApiError, Family};
@@ -35,9 +40,58 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route(
             "/rest/api/{ver}/issue/{key}/worklog",
-            get(workflow::get_worklogs),
+            get(workflow::get_worklogs).post(worklog::add_worklog),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
+        .route("/rest/api/{ver}/issueLinkType", get(links::link_types))
+        .route("/rest/api/{ver}/issueLink", post(links::create_link))
+        .route(
+            "/rest/api/{ver}/issueLink/{id}",
+            get(links::get_link).delete(links::delete_link),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/remotelink",
+            get(links::remote_links).post(links::create_remote_link),
+        )
+        .route(
+            "/rest/agile/1.0/epic/{epic}/issue",
+            post(links::move_to_epic),
+        )
+        .route("/rest/api/{ver}/project", get(projects::all_projects))
+        .route("/rest/api/3/project/search", get(projects::search_projects))
+        .route(
+            "/rest/api/{ver}/project/{key}/versions",
+            get(projects::project_versions),
+        )
+        .route(
+            "/rest/api/{ver}/project/{key}/components",
+            get(projects::project_components),
+        )
+        .route("/rest/api/{ver}/version", post(projects::create_version))
+        .route(
+            "/rest/api/{ver}/version/{id}",
+            get(projects::get_version).put(projects::update_version),
+        )
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes",
+            get(createmeta::issue_types),
+        )
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes/{id}",
+            get(createmeta::fields),
+        )
+        .route("/rest/api/{ver}/user", get(people::get_user))
+        .route("/rest/api/{ver}/user/search", get(people::user_search))
+        .route(
+            "/rest/api/{ver}/user/assignable/search",
+            get(people::assignable_search),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/watchers",
+            get(people::get_watchers)
+                .post(people::add_watcher)
+                .delete(people::remove_watcher),
+        )
         .route("/rest/agile/1.0/board", get(agile::boards))
         .route("/rest/agile/1.0/board/{id}", get(agile::board))
         .route(

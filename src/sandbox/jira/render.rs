@@ -131,17 +131,14 @@ impl Ctx<'_> {
 
     /// One worklog entry.
     pub fn worklog(&self, issue: &Issue, w: &Worklog) -> Value {
-        let comment = match self.flavour {
-            Flavour::V2 => json!(w.comment),
-            Flavour::V3 => RichText::from_wiki(&w.comment).adf,
-        };
+        let comment = self.rich(&w.comment);
         json!({
             "self": format!("{}/issue/{}/worklog/{}", self.api(), issue.id, w.id),
             "id": w.id, "issueId": issue.id,
             "author": self.user_at(w.author), "updateAuthor": self.user_at(w.author),
             "comment": comment,
             "started": ts(w.started), "created": ts(w.started), "updated": ts(w.started),
-            "timeSpentSeconds": w.seconds, "timeSpent": format!("{}h", w.seconds / 3600),
+            "timeSpentSeconds": w.seconds, "timeSpent": crate::sandbox::jira::worklog::duration(w.seconds),
         })
     }
 
@@ -247,13 +244,9 @@ impl Ctx<'_> {
     fn links(&self, idx: usize) -> Value {
         let mut out = Vec::new();
         for l in &self.store.links {
-            let (inward, outward) = match l.kind {
-                "Blocks" => ("is blocked by", "blocks"),
-                _ => ("relates to", "relates to"),
-            };
-            let kind = json!({"id": if l.kind == "Blocks" { "10000" } else { "10003" }, "name": l.kind,
-                              "inward": inward, "outward": outward,
-                              "self": format!("{}/issueLinkType/{}", self.api(), if l.kind == "Blocks" { "10000" } else { "10003" })});
+            let (type_id, name, inward, outward) = crate::sandbox::jira::links::link_type(l.kind);
+            let kind = json!({"id": type_id, "name": name, "inward": inward, "outward": outward,
+                              "self": format!("{}/issueLinkType/{type_id}", self.api())});
             let link_self = format!("{}/issueLink/{}", self.api(), l.id);
             if l.outward == idx {
                 out.push(json!({"id": l.id, "self": link_self, "type": kind, "outwardIssue": self.issue_ref(l.inward)}));
@@ -313,6 +306,10 @@ impl Ctx<'_> {
             },
         );
         f.insert("issuelinks".into(), self.links(idx));
+        f.insert(
+            "timetracking".into(),
+            crate::sandbox::jira::worklog::timetracking(self.store, idx),
+        );
         let sprints: Vec<Value> = i.sprint.map(|s| self.sprint(s)).into_iter().collect();
         f.insert(
             "customfield_10020".into(),

@@ -169,7 +169,7 @@ pub(crate) fn issues(store: &mut Store, rng: &mut SplitMix64) {
                     author: rng.index(n_users),
                     seconds: i64::try_from(1 + rng.below(8)).unwrap_or(1) * HOUR,
                     started: created + DAY,
-                    comment: "Worked on it".to_owned(),
+                    comment: RichText::from_wiki("Worked on it"),
                 });
             }
             let mut history = Vec::new();

@@ -8,6 +8,7 @@
 
 pub mod confluence;
 pub mod jira;
+pub mod people;
 
 use crate::sandbox::model::{Named, Project, Status, Store, Transition, User};
 use crate::sandbox::rng::SplitMix64;
@@ -185,6 +186,8 @@ pub fn generate(seed: u64) -> Store {
     jira::agile(&mut store);
     jira::issues(&mut store, &mut rng);
     jira::links(&mut store, &mut rng);
+    people::watchers(&mut store);
+    people::releases(&mut store);
     confluence::pages(&mut store, &mut rng);
     store
 }

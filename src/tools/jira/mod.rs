@@ -1,8 +1,28 @@
 //! Jira tools.
 
+mod add_watcher;
+mod add_worklog;
+mod create_issue_link;
+mod create_version;
+mod get_all_projects;
+mod get_create_fields;
 mod get_issue;
+mod get_issue_watchers;
+mod get_user_profile;
+mod get_worklog;
+mod link_to_epic;
+mod link_types;
+pub mod people;
+mod project_lists;
+mod remote_issue_link;
+mod remove_issue_link;
+mod remove_watcher;
 mod search;
+mod search_assignable_users;
+mod search_projects;
 pub mod shape;
+mod update_version;
+pub mod versions;
 
 use std::sync::Arc;
 
@@ -11,7 +31,29 @@ use super::registry::Tool;
 
 /// Every Jira tool.
 pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
-    vec![get_issue::tool(env.clone()), search::tool(env.clone())]
+    let mut tools = vec![
+        get_issue::tool(env.clone()),
+        search::tool(env.clone()),
+        get_user_profile::tool(env.clone()),
+        search_assignable_users::tool(env.clone()),
+        get_issue_watchers::tool(env.clone()),
+        add_watcher::tool(env.clone()),
+        remove_watcher::tool(env.clone()),
+        get_worklog::tool(env.clone()),
+        add_worklog::tool(env.clone()),
+        get_all_projects::tool(env.clone()),
+        search_projects::tool(env.clone()),
+        get_create_fields::tool(env.clone()),
+        update_version::tool(env.clone()),
+        link_types::tool(env.clone()),
+        create_issue_link::tool(env.clone()),
+        remote_issue_link::tool(env.clone()),
+        remove_issue_link::tool(env.clone()),
+        link_to_epic::tool(env.clone()),
+    ];
+    tools.extend(project_lists::tools(env));
+    tools.extend(create_version::tools(env));
+    tools
 }
 
 /// The project key of an issue key such as `PROJ-12`, upper-cased; `None` for numeric ids.

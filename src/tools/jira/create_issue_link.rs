@@ -1,0 +1,165 @@
+//! `jira_create_issue_link`: link two issues with a named link type.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::people::issue_in_scope;
+use crate::atlassian::jira::links;
+use crate::atlassian::markup::{markdown_to_adf, markdown_to_wiki};
+use crate::config::Deployment;
+use crate::tools::env::ToolEnv;
+use crate::tools::output::{json_output, upstream_error};
+use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
+use crate::tools::typed::{Logic, Meta, Typed};
+
+/// Arguments of `jira_create_issue_link`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Args {
+    /// Link type, e.g. Blocks.
+    link_type: String,
+    /// From issue, e.g. PROJ-1.
+    inward_issue_key: String,
+    /// To issue, e.g. PROJ-2.
+    outward_issue_key: String,
+    /// Markdown comment.
+    comment: Option<String>,
+    /// group:NAME or role:NAME.
+    comment_visibility: Option<String>,
+}
+
+struct CreateIssueLink(Arc<ToolEnv>);
+
+pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
+    Typed::tool(
+        Meta {
+            name: "jira_create_issue_link",
+            title: "Link issues",
+            description: "Link two Jira issues; for Blocks, inward_issue_key blocks outward_issue_key.",
+            toolset: "jira_links",
+            product: Product::Jira,
+            access: Access::Write,
+            destructive: false,
+            idempotent: true,
+            availability: Availability::BOTH,
+        },
+        CreateIssueLink(env),
+    )
+}
+
+/// `group:NAME`, `role:NAME` or a JSON `{"type","value"}` → Jira's visibility object.
+fn visibility(v: &str) -> Option<Value> {
+    let v = v.trim();
+    if v.starts_with('{') {
+        let parsed: Value = serde_json::from_str(v).ok()?;
+        let kind = parsed["type"].as_str()?;
+        let value = parsed["value"].as_str()?;
+        return matches!(kind, "group" | "role").then(|| json!({"type": kind, "value": value}));
+    }
+    let (kind, value) = v.split_once(':')?;
+    let kind = kind.trim().to_ascii_lowercase();
+    let value = value.trim();
+    (matches!(kind.as_str(), "group" | "role") && !value.is_empty())
+        .then(|| json!({"type": kind, "value": value}))
+}
+
+impl Logic for CreateIssueLink {
+    type Args = Args;
+
+    async fn run(&self, ctx: &ToolContext, args: Args) -> ToolOutput {
+        let env = &self.0;
+        let (inward, outward) = match (
+            issue_in_scope(env, &args.inward_issue_key),
+            issue_in_scope(env, &args.outward_issue_key),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return e,
+        };
+        let visibility = match args.comment_visibility.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) => match visibility(v) {
+                Some(v) => Some(v),
+                None => {
+                    return ToolOutput::error(format!(
+                        "comment_visibility {v:?} is not understood; use group:NAME or role:NAME."
+                    ));
+                }
+            },
+        };
+        let (client, auth) = match env.jira_call(ctx) {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let types = match links::link_types(client, &auth).await {
+            Ok(t) => t,
+            Err(e) => return upstream_error(&e),
+        };
+        let wanted = args.link_type.trim();
+        let field_is = |t: &Value, f: &str| {
+            t[f].as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+        };
+        // An inward description ("is blocked by") names the type read backwards: swap.
+        let (kind, from, to) = if let Some(t) = types
+            .iter()
+            .find(|t| field_is(t, "name") || field_is(t, "outward"))
+        {
+            (t, inward, outward)
+        } else if let Some(t) = types.iter().find(|t| field_is(t, "inward")) {
+            (t, outward, inward)
+        } else {
+            let names: Vec<&str> = types.iter().filter_map(|t| t["name"].as_str()).collect();
+            return ToolOutput::error(format!(
+                "There is no link type {wanted:?}; use one of: {}.",
+                names.join(", ")
+            ));
+        };
+        let name = kind["name"].as_str().unwrap_or(wanted).to_owned();
+        let comment = args
+            .comment
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| {
+                let body = match client.deployment() {
+                    Deployment::Cloud => markdown_to_adf(c),
+                    Deployment::Server => Value::String(markdown_to_wiki(c)),
+                };
+                let mut comment = json!({"body": body});
+                if let Some(v) = &visibility {
+                    comment["visibility"] = v.clone();
+                }
+                comment
+            });
+        if let Err(e) = links::create_link(client, &auth, &name, &from, &to, comment).await {
+            return upstream_error(&e);
+        }
+        let verb = kind["outward"].as_str().unwrap_or("relates to");
+        json_output(json!({
+            "created": true,
+            "link_type": name,
+            "link": format!("{from} {verb} {to}"),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_visibility_accepts_short_and_json_forms() {
+        assert_eq!(
+            visibility("role:Developers"),
+            Some(json!({"type": "role", "value": "Developers"}))
+        );
+        assert_eq!(
+            visibility(r#"{"type": "group", "value": "jira-users"}"#),
+            Some(json!({"type": "group", "value": "jira-users"}))
+        );
+        assert_eq!(visibility("everyone"), None);
+        assert_eq!(visibility("team:x"), None);
+    }
+}
