@@ -38,6 +38,8 @@ OPERATIONS = [
     ("jira-dc-server-info", "jira-dc-10.3.json", "/api/2/serverInfo", "get", "200"),
     ("jira-dc-get-comments", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/comment", "get", "200"),
     ("jira-dc-add-comment", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/comment", "post", "201"),
+    ("jira-cloud-edit-comment", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}", "put", "200"),
+    ("jira-dc-edit-comment", "jira-dc-10.3.json", "/api/2/issue/{issueIdOrKey}/comment/{id}", "put", "200"),
     ("confluence-cloud-v2-get-page", "confluence-cloud-v2.json", "/pages/{id}", "get", "200"),
     ("confluence-cloud-v2-get-pages", "confluence-cloud-v2.json", "/pages", "get", "200"),
     ("confluence-cloud-v2-get-spaces", "confluence-cloud-v2.json", "/spaces", "get", "200"),

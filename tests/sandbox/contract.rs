@@ -51,12 +51,14 @@ fn assert_valid(name: &str, instance: &Value) {
 enum Call {
     Get(String),
     Post(String, Value),
+    Put(String, Value),
 }
 
 async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
     let req = match c {
         Call::Get(p) => sb.get(p),
         Call::Post(p, body) => sb.post(p).json(body),
+        Call::Put(p, body) => sb.put(p).json(body),
     };
     let resp = req.send().await.expect("request");
     let status = resp.status().as_u16();
@@ -66,7 +68,7 @@ async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
 }
 
 /// (schema name, request, expected status). Several requests may exercise one schema.
-fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
+fn cases(worklog_issue: &str, my_comment: &str) -> Vec<(&'static str, Call, u16)> {
     let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "contract"}]}]});
     vec![
         ("jira-cloud-get-issue", Call::Get("/rest/api/3/issue/DEMO-1".into()), 200),
@@ -96,6 +98,8 @@ fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
         ("jira-dc-server-info", Call::Get("/rest/api/2/serverInfo".into()), 200),
         ("jira-dc-get-comments", Call::Get("/rest/api/2/issue/DEMO-1/comment".into()), 200),
         ("jira-dc-add-comment", Call::Post("/rest/api/2/issue/DEMO-2/comment".into(), json!({"body": "contract"})), 201),
+        ("jira-cloud-edit-comment", Call::Put(format!("/rest/api/3/issue/DEMO-3/comment/{my_comment}"), json!({"body": adf})), 200),
+        ("jira-dc-edit-comment", Call::Put(format!("/rest/api/2/issue/DEMO-3/comment/{my_comment}"), json!({"body": "edited *wiki*"})), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=storage")), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=atlas_doc_format")), 200),
         ("confluence-cloud-v2-get-page", Call::Get("/wiki/api/v2/pages/196609".into()), 200),
@@ -115,7 +119,18 @@ fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
 async fn every_operation_validates_against_the_official_response_schema() {
     let sb = spawn_sandbox().await;
     let worklog_issue = crate::support::issue_with_worklog(&sb).await;
-    for (name, c, status) in cases(&worklog_issue) {
+    // Only the author may edit a comment, so the edit cases need one of the sandbox user's.
+    let mine = call(
+        &sb,
+        &Call::Post(
+            "/rest/api/2/issue/DEMO-3/comment".into(),
+            json!({"body": "mine"}),
+        ),
+        201,
+    )
+    .await;
+    let my_comment = mine["id"].as_str().expect("comment id").to_owned();
+    for (name, c, status) in cases(&worklog_issue, &my_comment) {
         let body = call(&sb, &c, status).await;
         assert_valid(name, &body);
     }
@@ -123,7 +138,7 @@ async fn every_operation_validates_against_the_official_response_schema() {
 
 #[tokio::test]
 async fn every_extracted_schema_is_exercised_and_names_its_source() {
-    let covered: BTreeSet<&str> = cases("DEMO-1").iter().map(|(n, _, _)| *n).collect();
+    let covered: BTreeSet<&str> = cases("DEMO-1", "1").iter().map(|(n, _, _)| *n).collect();
     let mut on_disk = BTreeSet::new();
     for entry in std::fs::read_dir(contract_dir()).expect("contract dir") {
         let path = entry.expect("entry").path();

@@ -1,6 +1,9 @@
 //! Jira REST calls: Cloud `/rest/api/3` (ADF, enhanced JQL search with `nextPageToken`) and
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
+pub mod comments;
+pub mod workflow;
+
 use serde_json::{Value, json};
 
 use super::client::{CallAuth, ServiceClient};

@@ -27,7 +27,7 @@ fn not_found() -> ApiError {
     )
 }
 
-fn find(store: &Store, key: &str) -> Result<usize, ApiError> {
+pub(crate) fn find(store: &Store, key: &str) -> Result<usize, ApiError> {
     store.issue_index(key).ok_or_else(not_found)
 }
 
@@ -54,7 +54,11 @@ pub async fn get_issue(
     ))
 }
 
-fn rich_from(flavour: Flavour, field: &str, v: &Value) -> Result<Option<RichText>, ApiError> {
+pub(crate) fn rich_from(
+    flavour: Flavour,
+    field: &str,
+    v: &Value,
+) -> Result<Option<RichText>, ApiError> {
     match (flavour, v) {
         (_, Value::Null) => Ok(None),
         (Flavour::V3, Value::Object(o)) if o.get("type").and_then(Value::as_str) == Some("doc") => {

@@ -5,6 +5,7 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
+pub mod comment_edit;
 pub mod issues;
 pub mod meta;
 pub mod render;
@@ -28,6 +29,10 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/rest/api/{ver}/issue/{key}/comment",
             get(issues::get_comments).post(issues::add_comment),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/comment/{id}",
+            axum::routing::put(comment_edit::edit_comment),
         )
         .route(
             "/rest/api/{ver}/issue/{key}/transitions",

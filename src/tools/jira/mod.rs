@@ -1,8 +1,11 @@
 //! Jira tools.
 
+mod comments;
+mod common;
 mod get_issue;
 mod search;
 pub mod shape;
+mod transitions;
 
 use std::sync::Arc;
 
@@ -11,7 +14,14 @@ use super::registry::Tool;
 
 /// Every Jira tool.
 pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
-    vec![get_issue::tool(env.clone()), search::tool(env.clone())]
+    vec![
+        get_issue::tool(env.clone()),
+        search::tool(env.clone()),
+        transitions::get_tool(env.clone()),
+        transitions::do_tool(env.clone()),
+        comments::add_tool(env.clone()),
+        comments::edit_tool(env.clone()),
+    ]
 }
 
 /// The project key of an issue key such as `PROJ-12`, upper-cased; `None` for numeric ids.
