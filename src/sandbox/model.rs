@@ -1,7 +1,8 @@
 //! The sandbox's own in-memory data model for Jira and Confluence.
 //!
 //! Invariant: ids are unique per kind and never reused within one `Store`; indexes into
-//! the vectors (`usize`) are stable because nothing is ever removed.
+//! the vectors (`usize`) are stable because nothing is removed, except issues, which only
+//! [`Store::remove_issue`] removes, re-indexing every issue reference as it goes.
 
 use crate::sandbox::text::RichText;
 
@@ -311,5 +312,29 @@ impl Store {
         }
         out.reverse();
         out
+    }
+}
+
+impl Store {
+    /// Removes an issue, as `DELETE /issue` does: links to it go, issues whose epic it was
+    /// lose their epic, and every issue index above it shifts down by one.
+    pub fn remove_issue(&mut self, idx: usize) {
+        if idx >= self.issues.len() {
+            return;
+        }
+        self.issues.remove(idx);
+        let shift = |i: usize| if i > idx { i - 1 } else { i };
+        self.links.retain(|l| l.inward != idx && l.outward != idx);
+        for l in &mut self.links {
+            l.inward = shift(l.inward);
+            l.outward = shift(l.outward);
+        }
+        for issue in &mut self.issues {
+            issue.epic = match issue.epic {
+                Some(e) if e == idx => None,
+                Some(e) => Some(shift(e)),
+                None => None,
+            };
+        }
     }
 }

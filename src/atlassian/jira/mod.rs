@@ -2,6 +2,7 @@
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
 pub mod comments;
+pub mod issue_write;
 pub mod workflow;
 
 use serde_json::{Value, json};

@@ -6,6 +6,7 @@
 
 pub mod agile;
 pub mod comment_edit;
+pub mod create;
 pub mod issues;
 pub mod meta;
 pub mod render;
@@ -24,7 +25,30 @@ pub fn routes() -> Router<SandboxState> {
     Router::new()
         .route(
             "/rest/api/{ver}/issue/{key}",
-            get(issues::get_issue).put(issues::edit_issue),
+            get(issues::get_issue)
+                .put(issues::edit_issue)
+                .delete(create::delete_issue),
+        )
+        .route(
+            "/rest/api/{ver}/issue",
+            axum::routing::post(create::create_issue),
+        )
+        .route(
+            "/rest/api/{ver}/issue/bulk",
+            axum::routing::post(create::create_issues),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/assignee",
+            axum::routing::put(create::assign),
+        )
+        .route("/rest/api/3/issue/createmeta", get(create::createmeta_old))
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes",
+            get(create::createmeta_types),
+        )
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes/{id}",
+            get(create::createmeta_fields),
         )
         .route(
             "/rest/api/{ver}/issue/{key}/comment",

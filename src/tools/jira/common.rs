@@ -1,13 +1,15 @@
 //! What the Jira write tools share: the project-filter guard that runs before any upstream
 //! call, and Markdown converted to the deployment's rich-text format.
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
-use super::project_of;
-use crate::atlassian::ServiceClient;
+use super::{project_of, shape};
+use crate::atlassian::jira::{self, issue_write};
 use crate::atlassian::markup::{markdown_to_adf, markdown_to_wiki};
+use crate::atlassian::{CallAuth, ServiceClient};
 use crate::config::Deployment;
 use crate::tools::env::ToolEnv;
+use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::ToolOutput;
 
 /// Checks an issue key against `JIRA_PROJECTS_FILTER` and returns it trimmed. With a filter
@@ -30,6 +32,20 @@ pub fn guard_issue(env: &ToolEnv, key: &str) -> Result<String, ToolOutput> {
             env.jira_projects[0]
         ))),
     }
+}
+
+/// Checks a project key against `JIRA_PROJECTS_FILTER`; returns it upper-cased.
+pub fn guard_project(env: &ToolEnv, project: &str) -> Result<String, ToolOutput> {
+    let p = project.trim().to_ascii_uppercase();
+    if p.is_empty() {
+        return Err(ToolOutput::error(
+            "project_key is empty; pass a key such as PROJ.",
+        ));
+    }
+    if !env.jira_projects.is_empty() && !env.jira_projects.contains(&p) {
+        return Err(outside(&p, &env.jira_projects));
+    }
+    Ok(p)
 }
 
 fn outside(what: &str, projects: &[String]) -> ToolOutput {
@@ -57,3 +73,108 @@ macro_rules! tri {
     };
 }
 pub(crate) use tri;
+
+/// A person named by the agent as the user reference this deployment wants:
+/// `{"accountId"}` on Cloud, `{"name"}` on Server/DC. Account ids and user names are used
+/// as given; an e-mail address or a display name is looked up.
+pub async fn user_ref(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    who: &str,
+) -> Result<Value, ToolOutput> {
+    let who = who.trim();
+    let cloud = client.deployment() == Deployment::Cloud;
+    let id_field = if cloud { "accountId" } else { "name" };
+    if !who.contains('@') && !who.contains(char::is_whitespace) {
+        return Ok(json!({id_field: who}));
+    }
+    let found = issue_write::find_users(client, auth, who)
+        .await
+        .map_err(|e| upstream_error(&e))?;
+    let exact = found.iter().find(|u| {
+        ["emailAddress", "displayName", "name"]
+            .iter()
+            .any(|f| u[*f].as_str().is_some_and(|v| v.eq_ignore_ascii_case(who)))
+    });
+    match exact.or(if found.len() == 1 {
+        found.first()
+    } else {
+        None
+    }) {
+        Some(u) => Ok(json!({id_field: u[id_field]})),
+        None => Err(ToolOutput::error(format!(
+            "No single Jira user matches {who:?}; pass an {} instead.",
+            if cloud {
+                "account id"
+            } else {
+                "exact user name"
+            }
+        ))),
+    }
+}
+
+/// Agent-friendly field values made Jira-shaped: Markdown `description` → ADF/wiki, a
+/// person's name/e-mail for `assignee`/`reporter`, and plain names for `priority`,
+/// `parent`, `components` and `labels` given as strings.
+pub async fn normalise_fields(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    fields: Map<String, Value>,
+) -> Result<Map<String, Value>, ToolOutput> {
+    let mut out = Map::new();
+    for (name, v) in fields {
+        let v = match (name.as_str(), v) {
+            ("description" | "environment", Value::String(md)) => rich_in(client, &md),
+            ("assignee" | "reporter", Value::String(who)) => user_ref(client, auth, &who).await?,
+            ("priority" | "issuetype" | "resolution", Value::String(n)) => json!({"name": n}),
+            ("parent", Value::String(k)) => json!({"key": k}),
+            ("components" | "fixVersions" | "versions", Value::String(list)) => Value::Array(
+                names(&list)
+                    .into_iter()
+                    .map(|n| json!({"name": n}))
+                    .collect(),
+            ),
+            ("labels", Value::String(list)) => json!(names(&list)),
+            (_, other) => other,
+        };
+        out.insert(name, v);
+    }
+    Ok(out)
+}
+
+/// Items of a comma list, trimmed, blanks dropped.
+pub fn names(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The issue as the agent reads it after a write, with `fields` (a Jira `fields` list).
+pub async fn read_back(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    key: &str,
+    fields: &str,
+    extra: Value,
+) -> ToolOutput {
+    let opts = jira::GetIssue {
+        fields,
+        update_history: false,
+        ..Default::default()
+    };
+    match jira::get_issue(client, auth, key, &opts).await {
+        Ok(raw) => {
+            let mut v = json!({"issue": shape::issue(&raw, client.site(), 0, None)});
+            if let (Value::Object(out), Value::Object(more)) = (&mut v, extra) {
+                out.extend(more);
+            }
+            json_output(v)
+        }
+        Err(e) => ToolOutput::error(format!(
+            "The change to {key} was made, but reading it back failed: {}",
+            e.agent_message()
+        )),
+    }
+}

@@ -2,10 +2,12 @@
 
 mod comments;
 mod common;
+mod create_issue;
 mod get_issue;
 mod search;
 pub mod shape;
 mod transitions;
+mod update_issue;
 
 use std::sync::Arc;
 
@@ -21,6 +23,10 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         transitions::do_tool(env.clone()),
         comments::add_tool(env.clone()),
         comments::edit_tool(env.clone()),
+        create_issue::tool(env.clone()),
+        update_issue::update_tool(env.clone()),
+        update_issue::assign_tool(env.clone()),
+        update_issue::delete_tool(env.clone()),
     ]
 }
 
