@@ -5,8 +5,10 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
+pub mod changelog;
 pub mod comment_edit;
 pub mod create;
+pub mod fields;
 pub mod issues;
 pub mod meta;
 pub mod render;
@@ -67,6 +69,20 @@ pub fn routes() -> Router<SandboxState> {
             get(workflow::get_worklogs),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
+        .route("/rest/api/{ver}/field", get(fields::fields))
+        .route("/rest/api/3/field/{id}/context", get(fields::contexts))
+        .route(
+            "/rest/api/3/field/{id}/context/{context}/option",
+            get(fields::context_options),
+        )
+        .route(
+            "/rest/api/2/customFields/{id}/options",
+            get(fields::dc_options),
+        )
+        .route(
+            "/rest/api/3/changelog/bulkfetch",
+            axum::routing::post(changelog::bulk_fetch),
+        )
         .route("/rest/agile/1.0/board", get(agile::boards))
         .route("/rest/agile/1.0/board/{id}", get(agile::board))
         .route(

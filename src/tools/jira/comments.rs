@@ -20,13 +20,13 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
-    /// Comment text in Markdown.
+    /// Markdown.
     body: String,
-    /// Restrict who sees it, e.g. {"type": "group", "value": "jira-users"} (or type role).
+    /// e.g. {"type": "group", "value": "jira-users"}.
     visibility: Option<JsonObject>,
-    /// Service Management only: true = visible to the customer, false = internal note.
+    /// Service Management: visible to the customer.
     public: Option<bool>,
 }
 
@@ -34,13 +34,13 @@ pub struct AddArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
-    /// Id of the comment to replace.
+    /// Comment id.
     comment_id: String,
-    /// New comment text in Markdown (replaces the whole body).
+    /// New text, Markdown.
     body: String,
-    /// Restrict who sees it, e.g. {"type": "group", "value": "jira-users"} (or type role).
+    /// e.g. {"type": "group", "value": "jira-users"}.
     visibility: Option<JsonObject>,
 }
 
@@ -52,7 +52,7 @@ pub(super) fn add_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_add_comment",
             title: "Add Jira comment",
-            description: "Add a comment (Markdown) to an issue.",
+            description: "Comment on an issue.",
             toolset: "jira_comments",
             product: Product::Jira,
             access: Access::Write,
@@ -69,7 +69,7 @@ pub(super) fn edit_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_edit_comment",
             title: "Edit Jira comment",
-            description: "Replace the text (Markdown) of an existing comment on an issue.",
+            description: "Replace the text of a comment.",
             toolset: "jira_comments",
             product: Product::Jira,
             access: Access::Write,

@@ -22,19 +22,19 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Project key, e.g. PROJ.
+    /// e.g. PROJ.
     project_key: String,
-    /// One-line title.
+    /// Title.
     summary: String,
-    /// Issue type name, e.g. Task, Bug, Story, Epic.
+    /// e.g. Task, Bug, Story.
     issue_type: String,
-    /// Account id (Cloud), user name (Server/DC) or e-mail.
+    /// Account id, user name or e-mail.
     assignee: Option<String>,
-    /// Description in Markdown.
+    /// Markdown.
     description: Option<String>,
-    /// Comma-separated component names.
+    /// Comma-separated names.
     components: Option<String>,
-    /// Other fields by id, e.g. {"priority": {"name": "High"}, "labels": ["x"], "parent": "PROJ-1"}.
+    /// Fields by id, e.g. {"priority": "High", "parent": "PROJ-1"}.
     additional_fields: Option<JsonObject>,
 }
 
@@ -45,7 +45,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_create_issue",
             title: "Create Jira issue",
-            description: "Create an issue. Fields the project requires go in additional_fields; a missing one is reported with its allowed values.",
+            description: "Create an issue; a missing required field is named with its allowed values.",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Write,

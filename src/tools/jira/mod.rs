@@ -1,9 +1,12 @@
 //! Jira tools.
 
+mod batch;
 mod comments;
 mod common;
 mod create_issue;
+mod fields;
 mod get_issue;
+mod project_issues;
 mod search;
 pub mod shape;
 mod transitions;
@@ -27,6 +30,11 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         update_issue::update_tool(env.clone()),
         update_issue::assign_tool(env.clone()),
         update_issue::delete_tool(env.clone()),
+        project_issues::tool(env.clone()),
+        batch::create_tool(env.clone()),
+        batch::changelogs_tool(env.clone()),
+        fields::search_tool(env.clone()),
+        fields::options_tool(env.clone()),
     ]
 }
 

@@ -19,7 +19,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -27,13 +27,13 @@ pub struct GetArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
-    /// Transition id from jira_get_transitions (a transition name also works).
+    /// Id from jira_get_transitions, or the name.
     transition_id: String,
-    /// Fields the transition screen sets, e.g. {"resolution": {"name": "Fixed"}}.
+    /// Screen fields, e.g. {"resolution": {"name": "Fixed"}}.
     fields: Option<JsonObject>,
-    /// Comment to add with the transition, in Markdown.
+    /// Markdown comment.
     comment: Option<String>,
 }
 
@@ -45,7 +45,7 @@ pub(super) fn get_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_get_transitions",
             title: "Get Jira transitions",
-            description: "List the workflow transitions available now on an issue: id, name and target status.",
+            description: "Workflow transitions available now on an issue.",
             toolset: "jira_transitions",
             product: Product::Jira,
             access: Access::Read,
@@ -62,7 +62,7 @@ pub(super) fn do_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_transition_issue",
             title: "Transition Jira issue",
-            description: "Move an issue through its workflow (e.g. to Done). Get ids from jira_get_transitions.",
+            description: "Move an issue through its workflow, e.g. to Done.",
             toolset: "jira_transitions",
             product: Product::Jira,
             access: Access::Write,

@@ -19,17 +19,17 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
-    /// Fields to set, e.g. {"summary": "New title", "description": "Markdown", "assignee": "user@example.com", "priority": "High", "labels": ["a"]}.
+    /// e.g. {"summary": "X", "description": "Markdown", "priority": "High"}.
     fields: JsonObject,
-    /// More fields by id, merged into fields, e.g. {"customfield_10010": 5}.
+    /// Merged into fields.
     additional_fields: Option<JsonObject>,
-    /// Comma-separated component names (replaces the current ones).
+    /// Comma-separated names.
     components: Option<String>,
-    /// Not supported here; use the attachment tools.
+    /// Unsupported.
     attachments: Option<String>,
-    /// Comma-separated fields to return after the update, or *all.
+    /// Fields to return, or *all.
     #[schemars(extend("default" = "*all"))]
     return_fields: Option<String>,
 }
@@ -38,9 +38,9 @@ pub struct UpdateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
-    /// Account id (Cloud), user name (Server/DC) or e-mail; omit to unassign.
+    /// Account id, user name or e-mail; omit to unassign.
     assignee: Option<String>,
 }
 
@@ -48,7 +48,7 @@ pub struct AssignArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -81,7 +81,7 @@ pub(super) fn update_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_update_issue",
             "Update Jira issue",
-            "Change fields of an issue (description in Markdown). Returns the updated issue.",
+            "Change fields of an issue; returns it updated.",
             false,
             true,
         ),
@@ -94,7 +94,7 @@ pub(super) fn assign_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_assign_issue",
             "Assign Jira issue",
-            "Assign an issue to someone, or unassign it when assignee is omitted.",
+            "Assign or unassign an issue.",
             false,
             true,
         ),
@@ -107,7 +107,7 @@ pub(super) fn delete_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_delete_issue",
             "Delete Jira issue",
-            "Delete an issue permanently. Cannot be undone.",
+            "Delete an issue for good.",
             true,
             true,
         ),
