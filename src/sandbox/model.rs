@@ -278,6 +278,8 @@ pub struct Store {
     pub pages: Vec<Page>,
     /// Next free numeric id for new comments and other writes.
     pub next_id: u64,
+    /// Finished Cloud bulk operations (`GET /bulk/queue/{taskId}`): task id and progress.
+    pub bulk_tasks: Vec<(String, serde_json::Value)>,
 }
 
 impl Store {

@@ -300,3 +300,62 @@ async fn the_delete_tool_is_annotated_destructive_and_read_only_mode_hides_the_i
     assert_eq!(sandbox_status(&sb, "server", "/issue/DEMO-1").await, 200);
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn an_issue_moves_to_another_project_on_cloud_under_a_new_key() {
+    let sb = spawn_with_sandbox("cloud", &[("JIRA_PROJECTS_FILTER", "DEMO,OPS")]).await;
+    let before = sandbox_get(&sb, "cloud", "/issue/DEMO-12?fields=summary").await;
+    let v = sb
+        .call(
+            "jira_move_issue",
+            json!({"issue_key": "DEMO-12", "target_project_key": "ops"}),
+        )
+        .await
+        .json();
+    assert_eq!(v["moved_from"], "DEMO-12", "{v}");
+    assert_eq!(v["issue"]["key"], "OPS-101");
+    assert_eq!(v["issue"]["project"], "OPS");
+    assert_eq!(v["issue"]["summary"], before["fields"]["summary"]);
+    assert_eq!(sandbox_status(&sb, "cloud", "/issue/DEMO-12").await, 404);
+    let moved = sandbox_get(&sb, "cloud", "/issue/OPS-101?fields=project").await;
+    assert_eq!(moved["fields"]["project"]["key"], "OPS");
+
+    let same = sb
+        .call(
+            "jira_move_issue",
+            json!({"issue_key": "OPS-101", "target_project_key": "OPS"}),
+        )
+        .await;
+    assert!(
+        same.is_error && same.text.contains("already"),
+        "{}",
+        same.text
+    );
+    for args in [
+        json!({"issue_key": "DEMO-13", "target_project_key": "MKT"}),
+        json!({"issue_key": "MKT-1", "target_project_key": "DEMO"}),
+    ] {
+        let r = sb.call("jira_move_issue", args).await;
+        assert!(r.is_error && r.text.contains("DEMO, OPS"), "{}", r.text);
+    }
+    assert_eq!(sandbox_status(&sb, "cloud", "/issue/DEMO-13").await, 200);
+    assert_eq!(sandbox_status(&sb, "cloud", "/issue/MKT-1").await, 200);
+    sb.stop().await;
+
+    let sb = spawn_with_sandbox("server", &[]).await;
+    let (session, _) = sb.app.initialize().await;
+    let call = sb
+        .app
+        .rpc(
+            session.as_deref(),
+            2,
+            "tools/call",
+            json!({"name": "jira_move_issue", "arguments": {"issue_key": "DEMO-1", "target_project_key": "OPS"}}),
+        )
+        .await;
+    assert_eq!(
+        call["error"]["code"], -32602,
+        "Server/DC has no move API: {call}"
+    );
+    sb.stop().await;
+}

@@ -68,7 +68,7 @@ async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
 }
 
 /// (schema name, request, expected status). Several requests may exercise one schema.
-fn cases(worklog_issue: &str, my_comment: &str) -> Vec<(&'static str, Call, u16)> {
+fn cases(worklog_issue: &str, my_comment: &str, task: &str) -> Vec<(&'static str, Call, u16)> {
     let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "contract"}]}]});
     vec![
         ("jira-cloud-get-issue", Call::Get("/rest/api/3/issue/DEMO-1".into()), 200),
@@ -115,6 +115,8 @@ fn cases(worklog_issue: &str, my_comment: &str) -> Vec<(&'static str, Call, u16)
         ("jira-dc-custom-field-options", Call::Get("/rest/api/2/customFields/10030/options?query=ma".into()), 200),
         ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-2", "DEMO-3", "OPS-4"], "maxResults": 2})), 200),
         ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-1"], "fieldIds": ["status"]})), 200),
+        ("jira-cloud-bulk-move", Call::Post("/rest/api/3/bulk/issues/move".into(), json!({"sendBulkNotification": false, "targetToSourcesMapping": {"DEMO,10001": {"issueIdsOrKeys": ["MKT-7", "MKT-8"], "inferFieldDefaults": true, "inferStatusDefaults": true, "inferSubtaskTypeDefault": true, "inferClassificationDefaults": true}}})), 201),
+        ("jira-cloud-bulk-queue", Call::Get(format!("/rest/api/3/bulk/queue/{task}")), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=storage")), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=atlas_doc_format")), 200),
         ("confluence-cloud-v2-get-page", Call::Get("/wiki/api/v2/pages/196609".into()), 200),
@@ -145,7 +147,17 @@ async fn every_operation_validates_against_the_official_response_schema() {
     )
     .await;
     let my_comment = mine["id"].as_str().expect("comment id").to_owned();
-    for (name, c, status) in cases(&worklog_issue, &my_comment) {
+    let moved = call(
+        &sb,
+        &Call::Post(
+            "/rest/api/3/bulk/issues/move".into(),
+            json!({"targetToSourcesMapping": {"OPS,10002": {"issueIdsOrKeys": ["MKT-5"]}}}),
+        ),
+        201,
+    )
+    .await;
+    let task = moved["taskId"].as_str().expect("task id").to_owned();
+    for (name, c, status) in cases(&worklog_issue, &my_comment, &task) {
         let body = call(&sb, &c, status).await;
         assert_valid(name, &body);
     }
@@ -153,7 +165,10 @@ async fn every_operation_validates_against_the_official_response_schema() {
 
 #[tokio::test]
 async fn every_extracted_schema_is_exercised_and_names_its_source() {
-    let covered: BTreeSet<&str> = cases("DEMO-1", "1").iter().map(|(n, _, _)| *n).collect();
+    let covered: BTreeSet<&str> = cases("DEMO-1", "1", "1")
+        .iter()
+        .map(|(n, _, _)| *n)
+        .collect();
     let mut on_disk = BTreeSet::new();
     for entry in std::fs::read_dir(contract_dir()).expect("contract dir") {
         let path = entry.expect("entry").path();

@@ -179,3 +179,41 @@ pub async fn find_users(
         .body;
     Ok(body.as_array().cloned().unwrap_or_default())
 }
+
+/// Cloud `POST /rest/api/3/bulk/issues/move` of issues into `project` as issue type
+/// `issue_type_id`, letting Jira infer statuses and field defaults → the task id.
+pub async fn move_issues(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    keys: &[&str],
+    project: &str,
+    issue_type_id: &str,
+) -> Result<String, AtlassianError> {
+    let body = json!({
+        "sendBulkNotification": false,
+        "targetToSourcesMapping": {
+            format!("{project},{issue_type_id}"): {
+                "issueIdsOrKeys": keys,
+                "inferFieldDefaults": true,
+                "inferStatusDefaults": true,
+                "inferSubtaskTypeDefault": true,
+                "inferClassificationDefaults": true,
+            }
+        }
+    });
+    let v = client
+        .post(auth, "/rest/api/3/bulk/issues/move", &body)
+        .await?
+        .body;
+    Ok(v["taskId"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Cloud `GET /rest/api/3/bulk/queue/{taskId}`: a bulk task's progress.
+pub async fn bulk_task(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    task_id: &str,
+) -> Result<Value, AtlassianError> {
+    let path = format!("/rest/api/3/bulk/queue/{}", encode(task_id));
+    Ok(client.get(auth, &path, &[]).await?.body)
+}

@@ -5,6 +5,7 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
+pub mod bulk_move;
 pub mod changelog;
 pub mod comment_edit;
 pub mod create;
@@ -79,6 +80,11 @@ pub fn routes() -> Router<SandboxState> {
             "/rest/api/2/customFields/{id}/options",
             get(fields::dc_options),
         )
+        .route(
+            "/rest/api/3/bulk/issues/move",
+            axum::routing::post(bulk_move::bulk_move),
+        )
+        .route("/rest/api/3/bulk/queue/{task}", get(bulk_move::queue))
         .route(
             "/rest/api/3/changelog/bulkfetch",
             axum::routing::post(changelog::bulk_fetch),

@@ -6,6 +6,7 @@ mod common;
 mod create_issue;
 mod fields;
 mod get_issue;
+mod move_issue;
 mod project_issues;
 mod search;
 pub mod shape;
@@ -33,6 +34,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         project_issues::tool(env.clone()),
         batch::create_tool(env.clone()),
         batch::changelogs_tool(env.clone()),
+        move_issue::tool(env.clone()),
         fields::search_tool(env.clone()),
         fields::options_tool(env.clone()),
     ]
