@@ -316,3 +316,19 @@ impl Logic for BatchChangelogs {
         json_output(json!({"issues": out}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_lists_come_as_arrays_or_json_strings_of_objects() {
+        let a: IssueList = serde_json::from_value(json!([{"summary": "x"}])).expect("array");
+        let b: IssueList = serde_json::from_value(json!("[{\"summary\": \"x\"}]")).expect("string");
+        assert_eq!(a.0, b.0);
+        let e = serde_json::from_value::<IssueList>(json!([1])).expect_err("not objects");
+        assert!(e.to_string().contains("JSON object"), "{e}");
+        let e = serde_json::from_value::<IssueList>(json!("{oops")).expect_err("bad json");
+        assert!(e.to_string().contains("not valid JSON"), "{e}");
+    }
+}

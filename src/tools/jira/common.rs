@@ -85,7 +85,7 @@ pub async fn user_ref(
     let who = who.trim();
     let cloud = client.deployment() == Deployment::Cloud;
     let id_field = if cloud { "accountId" } else { "name" };
-    if !who.contains('@') && !who.contains(char::is_whitespace) {
+    if is_direct_ref(cloud, who) {
         return Ok(json!({id_field: who}));
     }
     let found = issue_write::find_users(client, auth, who)
@@ -111,6 +111,17 @@ pub async fn user_ref(
             }
         ))),
     }
+}
+
+/// True when `who` can be sent as is: a Cloud account id (`5b10a2844c20165700ede022`,
+/// `712020:0e5f...`), or a Server/DC user name; e-mail addresses and display names are not.
+fn is_direct_ref(cloud: bool, who: &str) -> bool {
+    if who.contains('@') || who.contains(char::is_whitespace) {
+        return false;
+    }
+    !cloud
+        || who.contains(':')
+        || (who.len() >= 20 && who.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 /// Agent-friendly field values made Jira-shaped: Markdown `description` → ADF/wiki, a
@@ -176,5 +187,50 @@ pub async fn read_back(
             "The change to {key} was made, but reading it back failed: {}",
             e.agent_message()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(projects: &[&str]) -> ToolEnv {
+        ToolEnv {
+            jira_projects: projects.iter().map(|p| (*p).to_owned()).collect(),
+            ..ToolEnv::default()
+        }
+    }
+
+    #[test]
+    fn the_filter_guard_accepts_keys_inside_and_refuses_others_and_bare_ids() {
+        let e = env(&["OPS"]);
+        assert_eq!(guard_issue(&e, " ops-3 ").ok(), Some("ops-3".to_owned()));
+        assert!(guard_issue(&e, "DEMO-3").is_err());
+        assert!(guard_issue(&e, "10001").is_err());
+        assert!(guard_issue(&e, "").is_err());
+        assert_eq!(
+            guard_issue(&env(&[]), "10001").ok(),
+            Some("10001".to_owned())
+        );
+        assert_eq!(guard_project(&e, "ops").ok(), Some("OPS".to_owned()));
+        assert!(guard_project(&e, "DEMO").is_err());
+    }
+
+    #[test]
+    fn account_ids_and_user_names_are_used_as_given_but_emails_and_names_are_looked_up() {
+        assert!(is_direct_ref(true, "5b10a2844c20165700ede022"));
+        assert!(is_direct_ref(
+            true,
+            "712020:0e5f1d2c-1111-2222-3333-444455556666"
+        ));
+        assert!(!is_direct_ref(true, "alice"));
+        assert!(!is_direct_ref(true, "alice@example.com"));
+        assert!(is_direct_ref(false, "alice"));
+        assert!(!is_direct_ref(false, "Alice Anders"));
+    }
+
+    #[test]
+    fn comma_lists_are_trimmed_and_blanks_dropped() {
+        assert_eq!(names(" a, ,b ,"), vec!["a", "b"]);
     }
 }

@@ -204,3 +204,33 @@ impl Logic for CreateIssue {
         read_back(client, &auth, key, &wanted, json!({"created": true})).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_required_fields_are_named_with_their_allowed_values() {
+        let s = Screen {
+            type_id: "10003".into(),
+            required: vec![
+                ("summary".into(), "Summary".into(), vec![]),
+                (
+                    "priority".into(),
+                    "Priority".into(),
+                    vec!["High".into(), "Low".into()],
+                ),
+            ],
+        };
+        let mut fields = Map::new();
+        fields.insert("summary".into(), json!("x"));
+        let msg = missing(&s, &fields).expect("priority is missing");
+        assert!(
+            msg.contains("priority (Priority; one of: High, Low)"),
+            "{msg}"
+        );
+        assert!(!msg.contains("summary"), "{msg}");
+        fields.insert("priority".into(), json!({"name": "High"}));
+        assert_eq!(missing(&s, &fields), None);
+    }
+}

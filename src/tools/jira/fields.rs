@@ -243,3 +243,21 @@ impl Logic for FieldOptions {
         json_output(json!({"field_id": field, "context_id": context, "options": shaped}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_names_outrank_prefixes_outrank_words_and_misses_are_dropped() {
+        let f = |id: &str, name: &str| json!({"id": id, "name": name});
+        let points = f("customfield_10016", "Story Points");
+        let story = f("customfield_10017", "Story point estimate");
+        assert_eq!(score(&points, "story points"), Some(100));
+        assert_eq!(score(&story, "story point"), Some(80));
+        assert_eq!(score(&points, "points story"), Some(40));
+        assert_eq!(score(&points, "10016"), Some(60));
+        assert_eq!(score(&points, "sprint"), None);
+        assert_eq!(score(&points, "  "), Some(0));
+    }
+}
