@@ -1,8 +1,9 @@
 //! The sandbox's own in-memory data model for Jira and Confluence.
 //!
 //! Invariant: ids are unique per kind and never reused within one `Store`; indexes into
-//! the vectors (`usize`) are stable because nothing is ever removed, except issue links,
-//! which nothing refers to by index.
+//! the vectors (`usize`) are stable because nothing is removed, except issues, which only
+//! [`Store::remove_issue`] removes, re-indexing every issue reference as it goes (links,
+//! epics, watchers, estimates, remote links), and issue links, which nothing refers to by index.
 
 use crate::sandbox::text::RichText;
 
@@ -288,6 +289,8 @@ pub struct Store {
     pub components: Vec<Component>,
     /// Links from issues to things outside Jira.
     pub remote_links: Vec<RemoteLink>,
+    /// Finished Cloud bulk operations (`GET /bulk/queue/{taskId}`): task id and progress.
+    pub bulk_tasks: Vec<(String, serde_json::Value)>,
 }
 
 /// A link from an issue to a web resource.
@@ -388,5 +391,43 @@ impl Store {
         }
         out.reverse();
         out
+    }
+}
+
+impl Store {
+    /// Removes an issue, as `DELETE /issue` does: links to it go, issues whose epic it was
+    /// lose their epic, and every issue index above it shifts down by one.
+    pub fn remove_issue(&mut self, idx: usize) {
+        if idx >= self.issues.len() {
+            return;
+        }
+        self.issues.remove(idx);
+        let shift = |i: usize| if i > idx { i - 1 } else { i };
+        self.links.retain(|l| l.inward != idx && l.outward != idx);
+        for l in &mut self.links {
+            l.inward = shift(l.inward);
+            l.outward = shift(l.outward);
+        }
+        for issue in &mut self.issues {
+            issue.epic = match issue.epic {
+                Some(e) if e == idx => None,
+                Some(e) => Some(shift(e)),
+                None => None,
+            };
+        }
+        self.watchers = std::mem::take(&mut self.watchers)
+            .into_iter()
+            .filter(|(issue, _)| *issue != idx)
+            .map(|(issue, user)| (shift(issue), user))
+            .collect();
+        self.estimates = std::mem::take(&mut self.estimates)
+            .into_iter()
+            .filter(|(issue, _)| *issue != idx)
+            .map(|(issue, e)| (shift(issue), e))
+            .collect();
+        self.remote_links.retain(|r| r.issue != idx);
+        for r in &mut self.remote_links {
+            r.issue = shift(r.issue);
+        }
     }
 }

@@ -68,7 +68,7 @@ async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
 }
 
 /// (schema name, request, expected status). Several requests may exercise one schema.
-fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
+fn cases(worklog_issue: &str, my_comment: &str, task: &str) -> Vec<(&'static str, Call, u16)> {
     let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "contract"}]}]});
     vec![
         ("jira-cloud-get-issue", Call::Get("/rest/api/3/issue/DEMO-1".into()), 200),
@@ -122,6 +122,25 @@ fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
         ("jira-dc-server-info", Call::Get("/rest/api/2/serverInfo".into()), 200),
         ("jira-dc-get-comments", Call::Get("/rest/api/2/issue/DEMO-1/comment".into()), 200),
         ("jira-dc-add-comment", Call::Post("/rest/api/2/issue/DEMO-2/comment".into(), json!({"body": "contract"})), 201),
+        ("jira-cloud-edit-comment", Call::Put(format!("/rest/api/3/issue/DEMO-3/comment/{my_comment}"), json!({"body": adf})), 200),
+        ("jira-dc-edit-comment", Call::Put(format!("/rest/api/2/issue/DEMO-3/comment/{my_comment}"), json!({"body": "edited *wiki*"})), 200),
+        ("jira-cloud-create-issue", Call::Post("/rest/api/3/issue".into(), json!({"fields": {"project": {"key": "DEMO"}, "issuetype": {"name": "Task"}, "summary": "contract", "description": adf}})), 201),
+        ("jira-dc-create-issue", Call::Post("/rest/api/2/issue".into(), json!({"fields": {"project": {"id": "10001"}, "issuetype": {"id": "10003"}, "summary": "contract", "priority": {"name": "High"}, "assignee": {"name": "bob"}}})), 201),
+        ("jira-cloud-bulk-create-issues", Call::Post("/rest/api/3/issue/bulk".into(), json!({"issueUpdates": [{"fields": {"project": {"key": "MKT"}, "issuetype": {"name": "Story"}, "summary": "one"}}, {"fields": {"project": {"key": "MKT"}, "issuetype": {"name": "Story"}}}]})), 201),
+        ("jira-dc-bulk-create-issues", Call::Post("/rest/api/2/issue/bulk".into(), json!({"issueUpdates": [{"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Bug"}, "summary": "no priority"}}, {"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "two", "labels": ["x"]}}]})), 201),
+        ("jira-cloud-createmeta", Call::Get("/rest/api/3/issue/createmeta?projectKeys=DEMO,OPS&expand=projects.issuetypes.fields".into()), 200),
+        ("jira-cloud-createmeta", Call::Get("/rest/api/3/issue/createmeta?projectKeys=MKT&issuetypeNames=Bug".into()), 200),
+        ("jira-cloud-createmeta-issuetypes", Call::Get("/rest/api/3/issue/createmeta/DEMO/issuetypes?maxResults=2&startAt=1".into()), 200),
+        ("jira-cloud-createmeta-fields", Call::Get("/rest/api/3/issue/createmeta/DEMO/issuetypes/10003".into()), 200),
+        ("jira-cloud-createmeta-fields", Call::Get("/rest/api/3/issue/createmeta/10000/issuetypes/10000?maxResults=3".into()), 200),
+        ("jira-cloud-get-fields", Call::Get("/rest/api/3/field".into()), 200),
+        ("jira-cloud-field-contexts", Call::Get("/rest/api/3/field/customfield_10030/context".into()), 200),
+        ("jira-cloud-field-context-options", Call::Get("/rest/api/3/field/customfield_10031/context/10131/option?maxResults=2".into()), 200),
+        ("jira-dc-custom-field-options", Call::Get("/rest/api/2/customFields/10030/options?query=ma".into()), 200),
+        ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-2", "DEMO-3", "OPS-4"], "maxResults": 2})), 200),
+        ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-1"], "fieldIds": ["status"]})), 200),
+        ("jira-cloud-bulk-move", Call::Post("/rest/api/3/bulk/issues/move".into(), json!({"sendBulkNotification": false, "targetToSourcesMapping": {"DEMO,10001": {"issueIdsOrKeys": ["MKT-7", "MKT-8"], "inferFieldDefaults": true, "inferStatusDefaults": true, "inferSubtaskTypeDefault": true, "inferClassificationDefaults": true}}})), 201),
+        ("jira-cloud-bulk-queue", Call::Get(format!("/rest/api/3/bulk/queue/{task}")), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=storage")), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=atlas_doc_format")), 200),
         ("confluence-cloud-v2-get-page", Call::Get("/wiki/api/v2/pages/196609".into()), 200),
@@ -141,7 +160,28 @@ fn cases(worklog_issue: &str) -> Vec<(&'static str, Call, u16)> {
 async fn every_operation_validates_against_the_official_response_schema() {
     let sb = spawn_sandbox().await;
     let worklog_issue = crate::support::issue_with_worklog(&sb).await;
-    for (name, c, status) in cases(&worklog_issue) {
+    // Only the author may edit a comment, so the edit cases need one of the sandbox user's.
+    let mine = call(
+        &sb,
+        &Call::Post(
+            "/rest/api/2/issue/DEMO-3/comment".into(),
+            json!({"body": "mine"}),
+        ),
+        201,
+    )
+    .await;
+    let my_comment = mine["id"].as_str().expect("comment id").to_owned();
+    let moved = call(
+        &sb,
+        &Call::Post(
+            "/rest/api/3/bulk/issues/move".into(),
+            json!({"targetToSourcesMapping": {"OPS,10002": {"issueIdsOrKeys": ["MKT-5"]}}}),
+        ),
+        201,
+    )
+    .await;
+    let task = moved["taskId"].as_str().expect("task id").to_owned();
+    for (name, c, status) in cases(&worklog_issue, &my_comment, &task) {
         let body = call(&sb, &c, status).await;
         assert_valid(name, &body);
     }
@@ -149,7 +189,10 @@ async fn every_operation_validates_against_the_official_response_schema() {
 
 #[tokio::test]
 async fn every_extracted_schema_is_exercised_and_names_its_source() {
-    let covered: BTreeSet<&str> = cases("DEMO-1").iter().map(|(n, _, _)| *n).collect();
+    let covered: BTreeSet<&str> = cases("DEMO-1", "1", "1")
+        .iter()
+        .map(|(n, _, _)| *n)
+        .collect();
     let mut on_disk = BTreeSet::new();
     for entry in std::fs::read_dir(contract_dir()).expect("contract dir") {
         let path = entry.expect("entry").path();

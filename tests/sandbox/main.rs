@@ -5,4 +5,5 @@ mod auth_faults;
 mod confluence;
 mod contract;
 mod jira;
+mod jira_create;
 mod support;

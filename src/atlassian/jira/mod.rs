@@ -1,9 +1,13 @@
 //! Jira REST calls: Cloud `/rest/api/3` (ADF, enhanced JQL search with `nextPageToken`) and
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
+pub mod comments;
+pub mod fields;
+pub mod issue_write;
 pub mod links;
 pub mod people;
 pub mod projects;
+pub mod workflow;
 pub mod worklog;
 
 use serde_json::{Value, json};

@@ -191,6 +191,22 @@ fn write_list(kind: ListKind, items: &[ListItem], alternate: bool) -> Option<Str
         let indent = " ".repeat(marker.len() + 1);
         let mut body = String::new();
         for block in &item.content {
+            // Only a list starting at 1 may interrupt a paragraph, so a nested ordered list
+            // right after one is renumbered from 1 rather than swallowed into it.
+            let renumbered;
+            let block = match block {
+                Block::List {
+                    kind: ListKind::Ordered(n),
+                    items,
+                } if *n != 1 && !body.is_empty() => {
+                    renumbered = Block::List {
+                        kind: ListKind::Ordered(1),
+                        items: items.clone(),
+                    };
+                    &renumbered
+                }
+                other => other,
+            };
             let rendered = write_blocks(std::slice::from_ref(block));
             if rendered.is_empty() {
                 continue;

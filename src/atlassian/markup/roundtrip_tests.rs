@@ -139,8 +139,19 @@ fn storage_trip(md: &str) -> String {
     storage_to_markdown(&markdown_to_storage(md))
 }
 
+/// A fixed RNG seed keeps CI deterministic (the same generated cases every run); cases
+/// that ever failed stay pinned in `proptest-regressions/`. To explore further, change the
+/// seed locally and raise the case count.
+fn fixed_seed(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6d63_7061_746c),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(fixed_seed(256))]
 
     #[test]
     fn markdown_through_adf_is_stable_after_one_trip(md in document()) {
@@ -199,7 +210,7 @@ fn generated_documents_cover_every_supported_construct() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(fixed_seed(512))]
 
     /// Beyond the supported subset: any mix of markup characters still
     /// normalises in one trip.

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox::auth::CurrentUser;
 use crate::sandbox::error::{ApiError, Family};
+use crate::sandbox::jira::create;
 use crate::sandbox::jira::render::{Ctx, FieldSelection, Flavour, parse_expand};
 use crate::sandbox::jira::{flavour, int_param, json_body, params, worklog};
 use crate::sandbox::model::{Comment, History, Store};
@@ -27,7 +28,7 @@ fn not_found() -> ApiError {
     )
 }
 
-fn find(store: &Store, key: &str) -> Result<usize, ApiError> {
+pub(crate) fn find(store: &Store, key: &str) -> Result<usize, ApiError> {
     store.issue_index(key).ok_or_else(not_found)
 }
 
@@ -54,7 +55,11 @@ pub async fn get_issue(
     ))
 }
 
-fn rich_from(flavour: Flavour, field: &str, v: &Value) -> Result<Option<RichText>, ApiError> {
+pub(crate) fn rich_from(
+    flavour: Flavour,
+    field: &str,
+    v: &Value,
+) -> Result<Option<RichText>, ApiError> {
     match (flavour, v) {
         (_, Value::Null) => Ok(None),
         (Flavour::V3, Value::Object(o)) if o.get("type").and_then(Value::as_str) == Some("doc") => {
@@ -69,7 +74,7 @@ fn rich_from(flavour: Flavour, field: &str, v: &Value) -> Result<Option<RichText
     }
 }
 
-fn labels_from(v: &Value) -> Result<Vec<String>, ApiError> {
+pub(crate) fn labels_from(v: &Value) -> Result<Vec<String>, ApiError> {
     let arr = v
         .as_array()
         .ok_or_else(|| ApiError::field("labels", "Operation value must be an array of strings"))?;
@@ -84,7 +89,8 @@ fn labels_from(v: &Value) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
-/// `PUT /rest/api/{2,3}/issue/{issueIdOrKey}`: `fields` summary/description/labels and
+/// `PUT /rest/api/{2,3}/issue/{issueIdOrKey}`: `fields` summary/description/labels/
+/// priority/assignee and
 /// `update.labels` `add`/`remove`/`set` operations. 204 on success.
 pub async fn edit_issue(
     State(state): State<SandboxState>,
@@ -98,6 +104,8 @@ pub async fn edit_issue(
     let mut description = None;
     let mut labels: Option<Vec<String>> = None;
     let mut timetracking = None;
+    let mut priority = None;
+    let mut assignee = None;
     if let Some(fields) = body.get("fields").and_then(Value::as_object) {
         for (name, v) in fields {
             match name.as_str() {
@@ -113,6 +121,8 @@ pub async fn edit_issue(
                 "description" => description = Some(rich_from(flavour, "description", v)?),
                 "labels" => labels = Some(labels_from(v)?),
                 "timetracking" => timetracking = Some(worklog::timetracking_from(v)?),
+                "priority" => priority = Some(v.clone()),
+                "assignee" => assignee = Some(v.clone()),
                 other => {
                     return Err(ApiError::field(
                         other,
@@ -145,6 +155,39 @@ pub async fn edit_issue(
     }
     let mut store = state.store();
     let idx = find(&store, &key)?;
+    let priority = priority
+        .map(|p| create::priority_ref(&store, &p))
+        .transpose()?;
+    let assignee = assignee
+        .map(|a| create::user_ref(&store, flavour, "assignee", &a))
+        .transpose()?;
+    let display = |s: &Store, u: Option<usize>| {
+        u.and_then(|u| s.users.get(u))
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default()
+    };
+    let mut items = Vec::new();
+    if let Some(p) = priority {
+        let name = |i: usize| {
+            store
+                .priorities
+                .get(i)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        };
+        items.push((
+            "priority".to_owned(),
+            name(store.issues[idx].priority),
+            name(p),
+        ));
+    }
+    if let Some(a) = &assignee {
+        items.push((
+            "assignee".to_owned(),
+            display(&store, store.issues[idx].assignee),
+            display(&store, *a),
+        ));
+    }
     let history_id = store.fresh_id();
     let now = now_secs();
     if let Some(t) = timetracking {
@@ -153,7 +196,12 @@ pub async fn edit_issue(
     let Some(issue) = store.issues.get_mut(idx) else {
         return Err(not_found());
     };
-    let mut items = Vec::new();
+    if let Some(p) = priority {
+        issue.priority = p;
+    }
+    if let Some(a) = assignee {
+        issue.assignee = a;
+    }
     if let Some(s) = summary {
         items.push(("summary".to_owned(), issue.summary.clone(), s.clone()));
         issue.summary = s;

@@ -5,7 +5,11 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
-pub mod createmeta;
+pub mod bulk_move;
+pub mod changelog;
+pub mod comment_edit;
+pub mod create;
+pub mod fields;
 pub mod issues;
 pub mod links;
 pub mod meta;
@@ -28,11 +32,38 @@ pub fn routes() -> Router<SandboxState> {
     Router::new()
         .route(
             "/rest/api/{ver}/issue/{key}",
-            get(issues::get_issue).put(issues::edit_issue),
+            get(issues::get_issue)
+                .put(issues::edit_issue)
+                .delete(create::delete_issue),
+        )
+        .route(
+            "/rest/api/{ver}/issue",
+            axum::routing::post(create::create_issue),
+        )
+        .route(
+            "/rest/api/{ver}/issue/bulk",
+            axum::routing::post(create::create_issues),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/assignee",
+            axum::routing::put(create::assign),
+        )
+        .route("/rest/api/3/issue/createmeta", get(create::createmeta_old))
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes",
+            get(create::createmeta_types),
+        )
+        .route(
+            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes/{id}",
+            get(create::createmeta_fields),
         )
         .route(
             "/rest/api/{ver}/issue/{key}/comment",
             get(issues::get_comments).post(issues::add_comment),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/comment/{id}",
+            axum::routing::put(comment_edit::edit_comment),
         )
         .route(
             "/rest/api/{ver}/issue/{key}/transitions",
@@ -72,14 +103,6 @@ pub fn routes() -> Router<SandboxState> {
             "/rest/api/{ver}/version/{id}",
             get(projects::get_version).put(projects::update_version),
         )
-        .route(
-            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes",
-            get(createmeta::issue_types),
-        )
-        .route(
-            "/rest/api/{ver}/issue/createmeta/{project}/issuetypes/{id}",
-            get(createmeta::fields),
-        )
         .route("/rest/api/{ver}/user", get(people::get_user))
         .route("/rest/api/{ver}/user/search", get(people::user_search))
         .route(
@@ -91,6 +114,25 @@ pub fn routes() -> Router<SandboxState> {
             get(people::get_watchers)
                 .post(people::add_watcher)
                 .delete(people::remove_watcher),
+        )
+        .route("/rest/api/{ver}/field", get(fields::fields))
+        .route("/rest/api/3/field/{id}/context", get(fields::contexts))
+        .route(
+            "/rest/api/3/field/{id}/context/{context}/option",
+            get(fields::context_options),
+        )
+        .route(
+            "/rest/api/2/customFields/{id}/options",
+            get(fields::dc_options),
+        )
+        .route(
+            "/rest/api/3/bulk/issues/move",
+            axum::routing::post(bulk_move::bulk_move),
+        )
+        .route("/rest/api/3/bulk/queue/{task}", get(bulk_move::queue))
+        .route(
+            "/rest/api/3/changelog/bulkfetch",
+            axum::routing::post(changelog::bulk_fetch),
         )
         .route("/rest/agile/1.0/board", get(agile::boards))
         .route("/rest/agile/1.0/board/{id}", get(agile::board))

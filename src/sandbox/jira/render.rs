@@ -84,7 +84,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn user_at(&self, idx: usize) -> Value {
+    pub(crate) fn user_at(&self, idx: usize) -> Value {
         self.store
             .users
             .get(idx)
@@ -179,7 +179,7 @@ impl Ctx<'_> {
                "iconUrl": format!("{}/images/icons/{kind}/{id}.svg", self.base)})
     }
 
-    fn issue_type(&self, idx: usize) -> Value {
+    pub(crate) fn issue_type(&self, idx: usize) -> Value {
         let Some(t) = self.store.issue_types.get(idx) else {
             return Value::Null;
         };
@@ -224,7 +224,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn priority(&self, idx: usize) -> Value {
+    pub(crate) fn priority(&self, idx: usize) -> Value {
         self.store
             .priorities
             .get(idx)

@@ -2,8 +2,13 @@
 
 mod add_watcher;
 mod add_worklog;
+mod batch;
+mod comments;
+mod common;
+mod create_issue;
 mod create_issue_link;
 mod create_version;
+mod fields;
 mod get_all_projects;
 mod get_create_fields;
 mod get_issue;
@@ -12,7 +17,9 @@ mod get_user_profile;
 mod get_worklog;
 mod link_to_epic;
 mod link_types;
+mod move_issue;
 pub mod people;
+mod project_issues;
 mod project_lists;
 mod remote_issue_link;
 mod remove_issue_link;
@@ -21,6 +28,8 @@ mod search;
 mod search_assignable_users;
 mod search_projects;
 pub mod shape;
+mod transitions;
+mod update_issue;
 mod update_version;
 pub mod versions;
 
@@ -34,6 +43,20 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     let mut tools = vec![
         get_issue::tool(env.clone()),
         search::tool(env.clone()),
+        transitions::get_tool(env.clone()),
+        transitions::do_tool(env.clone()),
+        comments::add_tool(env.clone()),
+        comments::edit_tool(env.clone()),
+        create_issue::tool(env.clone()),
+        update_issue::update_tool(env.clone()),
+        update_issue::assign_tool(env.clone()),
+        update_issue::delete_tool(env.clone()),
+        project_issues::tool(env.clone()),
+        batch::create_tool(env.clone()),
+        batch::changelogs_tool(env.clone()),
+        move_issue::tool(env.clone()),
+        fields::search_tool(env.clone()),
+        fields::options_tool(env.clone()),
         get_user_profile::tool(env.clone()),
         search_assignable_users::tool(env.clone()),
         get_issue_watchers::tool(env.clone()),

@@ -1,0 +1,196 @@
+//! `jira_update_issue`, `jira_assign_issue` and `jira_delete_issue`: writes on one existing
+//! issue, each checked against the project filter before any upstream call.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::common::{guard_issue, names, normalise_fields, read_back, tri, user_ref};
+use crate::atlassian::jira::issue_write;
+use crate::tools::args::JsonObject;
+use crate::tools::env::ToolEnv;
+use crate::tools::output::{json_output, upstream_error};
+use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
+use crate::tools::typed::{Logic, Meta, Typed};
+
+/// Arguments of `jira_update_issue`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArgs {
+    /// e.g. PROJ-123.
+    issue_key: String,
+    /// e.g. {"summary": "X", "description": "Markdown", "priority": "High"}.
+    fields: JsonObject,
+    /// Merged into fields.
+    additional_fields: Option<JsonObject>,
+    /// Comma-separated names.
+    components: Option<String>,
+    /// Unsupported.
+    attachments: Option<String>,
+    /// Fields to return, or *all.
+    #[schemars(extend("default" = "*all"))]
+    return_fields: Option<String>,
+}
+
+/// Arguments of `jira_assign_issue`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignArgs {
+    /// e.g. PROJ-123.
+    issue_key: String,
+    /// Account id, user name or e-mail; omit to unassign.
+    assignee: Option<String>,
+}
+
+/// Arguments of `jira_delete_issue`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteArgs {
+    /// e.g. PROJ-123.
+    issue_key: String,
+}
+
+struct UpdateIssue(Arc<ToolEnv>);
+struct AssignIssue(Arc<ToolEnv>);
+struct DeleteIssue(Arc<ToolEnv>);
+
+fn meta(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    destructive: bool,
+    idempotent: bool,
+) -> Meta {
+    Meta {
+        name,
+        title,
+        description,
+        toolset: "jira_issues",
+        product: Product::Jira,
+        access: Access::Write,
+        destructive,
+        idempotent,
+        availability: Availability::BOTH,
+    }
+}
+
+pub(super) fn update_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
+    Typed::tool(
+        meta(
+            "jira_update_issue",
+            "Update Jira issue",
+            "Change fields of an issue; returns it updated.",
+            false,
+            true,
+        ),
+        UpdateIssue(env),
+    )
+}
+
+pub(super) fn assign_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
+    Typed::tool(
+        meta(
+            "jira_assign_issue",
+            "Assign Jira issue",
+            "Assign or unassign an issue.",
+            false,
+            true,
+        ),
+        AssignIssue(env),
+    )
+}
+
+pub(super) fn delete_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
+    Typed::tool(
+        meta(
+            "jira_delete_issue",
+            "Delete Jira issue",
+            "Delete an issue for good.",
+            true,
+            true,
+        ),
+        DeleteIssue(env),
+    )
+}
+
+impl Logic for UpdateIssue {
+    type Args = UpdateArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: UpdateArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let key = tri!(guard_issue(env, &args.issue_key));
+        if args
+            .attachments
+            .as_deref()
+            .is_some_and(|a| !a.trim().is_empty())
+        {
+            return ToolOutput::error(
+                "attachments are not supported by jira_update_issue on this server; update the fields without them.",
+            );
+        }
+        let mut raw = args.fields.0;
+        raw.extend(args.additional_fields.map(|f| f.0).unwrap_or_default());
+        if let Some(c) = args.components.as_deref() {
+            let list: Vec<Value> = names(c).into_iter().map(|n| json!({"name": n})).collect();
+            raw.insert("components".into(), Value::Array(list));
+        }
+        if raw.is_empty() {
+            return ToolOutput::error(
+                "fields is empty; pass what to change, e.g. {\"summary\": \"New title\"}.",
+            );
+        }
+        let fields = tri!(normalise_fields(client, &auth, raw).await);
+        tri!(
+            issue_write::edit(client, &auth, &key, &fields)
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        let ret = args.return_fields.unwrap_or_else(|| "*all".to_owned());
+        read_back(client, &auth, &key, &ret, json!({"updated": true})).await
+    }
+}
+
+impl Logic for AssignIssue {
+    type Args = AssignArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: AssignArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let key = tri!(guard_issue(env, &args.issue_key));
+        let who = match args.assignee.as_deref().filter(|a| !a.trim().is_empty()) {
+            Some(a) => {
+                let r = tri!(user_ref(client, &auth, a).await);
+                r.as_object()
+                    .and_then(|o| o.values().next())
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            }
+            None => None,
+        };
+        tri!(
+            issue_write::assign(client, &auth, &key, who.as_deref())
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        read_back(client, &auth, &key, "summary,assignee,status", json!({})).await
+    }
+}
+
+impl Logic for DeleteIssue {
+    type Args = DeleteArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: DeleteArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let key = tri!(guard_issue(env, &args.issue_key));
+        tri!(
+            issue_write::delete(client, &auth, &key, false)
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        json_output(json!({"issue_key": key, "deleted": true}))
+    }
+}
