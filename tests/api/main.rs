@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod config_docs;
+mod confluence_pages;
 mod health;
 mod helpers;
 mod shutdown;

@@ -4,5 +4,6 @@
 mod auth_faults;
 mod confluence;
 mod contract;
+mod contract_pages;
 mod jira;
 mod support;

@@ -11,7 +11,10 @@ use crate::sandbox::timefmt::confluence as ts;
 
 /// The storage-format (XHTML) body of a page.
 pub fn storage(page: &Page) -> String {
-    adf_to_html(&page.body.adf, true)
+    match &page.storage {
+        Some(s) => s.clone(),
+        None => adf_to_html(&page.body.adf, true),
+    }
 }
 
 fn account(store: &Store, idx: usize) -> String {

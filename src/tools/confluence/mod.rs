@@ -1,7 +1,15 @@
 //! Confluence tools.
 
+mod common;
+mod create_page;
+mod delete_page;
 mod get_page;
+mod get_page_children;
+mod get_space_page_tree;
 mod search;
+mod section;
+mod update_page;
+mod update_page_section;
 
 use std::sync::Arc;
 
@@ -10,7 +18,16 @@ use super::registry::Tool;
 
 /// Every Confluence tool.
 pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
-    vec![search::tool(env.clone()), get_page::tool(env.clone())]
+    vec![
+        search::tool(env.clone()),
+        get_page::tool(env.clone()),
+        get_page_children::tool(env.clone()),
+        get_space_page_tree::tool(env.clone()),
+        create_page::tool(env.clone()),
+        update_page::tool(env.clone()),
+        update_page_section::tool(env.clone()),
+        delete_page::tool(env.clone()),
+    ]
 }
 
 /// The link a person opens for a Confluence web UI path.
