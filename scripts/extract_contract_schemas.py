@@ -65,6 +65,7 @@ OPERATIONS = [
     ("confluence-dc-get-child-pages", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/{type}", "get", "200"),
     ("confluence-dc-get-comments", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/comment", "get", "200"),
     ("confluence-dc-get-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "get", "200"),
+    ("confluence-dc-get-space", "confluence-dc-10.0.3.json", "/rest/api/space/{spaceKey}", "get", "200"),
     ("confluence-dc-add-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "post", "200"),
 ]
 

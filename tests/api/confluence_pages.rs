@@ -421,3 +421,47 @@ async fn read_only_mode_hides_the_page_write_tools() {
     assert!(call["error"].is_object(), "{call}");
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn the_page_label_and_comment_tools_fit_the_tools_list_budget() {
+    // 35 Confluence tools must fit 18 KB of tools/list JSON: about 526 bytes each.
+    const MINE: [&str; 15] = [
+        "confluence_get_page_children",
+        "confluence_get_space_page_tree",
+        "confluence_create_page",
+        "confluence_update_page",
+        "confluence_update_page_section",
+        "confluence_delete_page",
+        "confluence_get_page_history",
+        "confluence_get_page_diff",
+        "confluence_move_page",
+        "confluence_copy_page",
+        "confluence_get_labels",
+        "confluence_add_label",
+        "confluence_get_comments",
+        "confluence_add_comment",
+        "confluence_reply_to_comment",
+    ];
+    let sb = spawn_with_sandbox("cloud", &[]).await;
+    let (session, _) = sb.app.initialize().await;
+    let list = sb
+        .app
+        .rpc(session.as_deref(), 2, "tools/list", json!({}))
+        .await;
+    let sizes: Vec<(&str, usize)> = list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| {
+            let name = t["name"].as_str()?;
+            MINE.contains(&name).then(|| (name, t.to_string().len()))
+        })
+        .collect();
+    assert_eq!(sizes.len(), MINE.len(), "all listed: {sizes:?}");
+    let total: usize = sizes.iter().map(|(_, s)| s).sum();
+    assert!(
+        total <= 18 * 1024 * MINE.len() / 35,
+        "{total} bytes: {sizes:?}"
+    );
+    sb.stop().await;
+}

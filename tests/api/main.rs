@@ -4,6 +4,8 @@ mod bad_input;
 mod cli;
 mod config_docs;
 mod confluence_pages;
+mod confluence_social;
+mod confluence_versions;
 mod health;
 mod helpers;
 mod shutdown;

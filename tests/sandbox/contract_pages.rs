@@ -8,7 +8,7 @@ use crate::contract::assert_valid;
 use crate::support::{TestSandbox, spawn_sandbox};
 
 /// Every schema the sequence below exercises.
-pub const NAMES: [&str; 19] = [
+pub const NAMES: [&str; 20] = [
     "confluence-cloud-v2-create-page",
     "confluence-cloud-v2-update-page",
     "confluence-cloud-v2-get-child-pages",
@@ -28,6 +28,7 @@ pub const NAMES: [&str; 19] = [
     "confluence-dc-get-comments",
     "confluence-dc-get-labels",
     "confluence-dc-add-labels",
+    "confluence-dc-get-space",
 ];
 
 async fn send(
@@ -297,4 +298,7 @@ async fn data_center_page_operations_validate_against_the_official_schemas() {
     .await;
     assert_valid("confluence-dc-get-labels", &labels);
     assert_eq!(labels["results"][0]["name"], "contract");
+    let space = send(&sb, "GET", "/rest/api/space/ENG?expand=homepage", None, 200).await;
+    assert_valid("confluence-dc-get-space", &space);
+    assert_eq!(space["homepage"]["title"], "Engineering Home");
 }

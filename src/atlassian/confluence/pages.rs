@@ -260,6 +260,8 @@ pub struct PageUpdate<'a> {
     pub minor: bool,
     /// New parent page id.
     pub parent_id: Option<&'a str>,
+    /// Space of the new parent, when it differs (Server/DC moves across spaces).
+    pub space_key: Option<&'a str>,
 }
 
 /// Writes a new version of a page; a stale version number comes back as a 409 error.
@@ -292,6 +294,9 @@ pub async fn update_page(
                 "version": {"number": u.version, "message": u.message.unwrap_or(""), "minorEdit": u.minor}});
             if let Some(p) = u.parent_id {
                 body["ancestors"] = json!([{"id": p}]);
+            }
+            if let Some(k) = u.space_key {
+                body["space"] = json!({"key": k});
             }
             let path = format!("/rest/api/content/{}", encode(&page.id));
             let v = client
@@ -366,11 +371,11 @@ pub async fn move_page(
         }
         Deployment::Server => {
             // DC 10 documents no move endpoint: a new version with other ancestors moves it.
+            let target = get_page(client, auth, target_id).await?;
             let parent = if position == "append" {
                 target_id.to_owned()
             } else {
-                let target = get_page(client, auth, target_id).await?;
-                target.parent_id.ok_or_else(|| {
+                target.parent_id.clone().ok_or_else(|| {
                     AtlassianError::new(
                         Product::Confluence,
                         ErrorKind::BadRequest,
@@ -385,6 +390,7 @@ pub async fn move_page(
                 message: None,
                 minor: true,
                 parent_id: Some(&parent),
+                space_key: target.space_key.as_deref(),
             };
             update_page(client, auth, page, &u).await.map(|_| ())
         }
@@ -418,4 +424,37 @@ pub async fn copy_page(
             create_page(client, auth, space_key, title, &source.storage, parent_id).await
         }
     }
+}
+
+/// The home page of a space.
+pub async fn space_home(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    space_key: &str,
+) -> Result<Page, AtlassianError> {
+    let home_id = match client.deployment() {
+        Deployment::Cloud => {
+            let v = client
+                .get(auth, "/api/v2/spaces", &[("keys", space_key.to_owned())])
+                .await?
+                .body;
+            v["results"][0]["homepageId"].as_str().map(str::to_owned)
+        }
+        Deployment::Server => {
+            let path = format!("/rest/api/space/{}", encode(space_key));
+            let v = client
+                .get(auth, &path, &[("expand", "homepage".to_owned())])
+                .await?
+                .body;
+            v["homepage"]["id"].as_str().map(str::to_owned)
+        }
+    };
+    let id = home_id.ok_or_else(|| {
+        AtlassianError::new(
+            Product::Confluence,
+            ErrorKind::NotFound,
+            format!("space {space_key} has no home page; pass target_parent_id"),
+        )
+    })?;
+    get_page(client, auth, &id).await
 }

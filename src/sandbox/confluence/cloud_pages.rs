@@ -134,6 +134,10 @@ pub async fn update_page(
     let update = Update {
         title: body["title"].as_str().unwrap_or_default().to_owned(),
         storage,
+        space: match body["spaceId"].as_str() {
+            Some(sid) => Some(space_by_id(&store, sid)?),
+            None => None,
+        },
         parent,
         version,
         message: body["version"]["message"]

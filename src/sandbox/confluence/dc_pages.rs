@@ -139,6 +139,16 @@ pub async fn update_page(
         title: body["title"].as_str().unwrap_or_default().to_owned(),
         storage,
         parent: parent_of(&store, &body)?,
+        space: match body["space"]["key"].as_str() {
+            Some(k) => Some(
+                store
+                    .spaces
+                    .iter()
+                    .position(|s| s.key == k)
+                    .ok_or_else(|| ApiError::not_found(V1, format!("No space with key : {k}")))?,
+            ),
+            None => None,
+        },
         version,
         message: body["version"]["message"]
             .as_str()
@@ -291,4 +301,28 @@ pub async fn create_content(
             format!("Content type {other:?} is not supported by the sandbox (page, comment)"),
         )),
     }
+}
+
+/// `GET /rest/api/space/{spaceKey}?expand=homepage`.
+pub async fn get_space(
+    State(state): State<SandboxState>,
+    Path(key): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let base = base_url(&headers);
+    let store = state.store();
+    let s = store
+        .spaces
+        .iter()
+        .find(|s| s.key == key)
+        .ok_or_else(|| ApiError::not_found(V1, format!("No space with key : {key}")))?;
+    let mut v = json!({"id": s.id.parse::<u64>().unwrap_or(0), "key": s.key, "name": s.name,
+        "type": "global", "status": "current",
+        "_links": {"webui": format!("/display/{}", s.key), "self": format!("{base}/rest/api/space/{}", s.key)},
+        "_expandable": {"homepage": format!("/rest/api/content/{}", store.pages.get(s.homepage).map(|p| p.id.clone()).unwrap_or_default())}});
+    if list_param(&q, "expand").iter().any(|e| e == "homepage") {
+        v["homepage"] = dc_content(&store, s.homepage, &BTreeSet::new(), &base);
+    }
+    Ok(Json(v))
 }

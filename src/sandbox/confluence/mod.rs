@@ -90,6 +90,7 @@ pub fn routes() -> Router<SandboxState> {
             "/rest/api/content/{id}/child/page",
             get(dc_pages::child_pages),
         )
+        .route("/rest/api/space/{key}", get(dc_pages::get_space))
         .route(
             "/rest/api/content/{id}/child/comment",
             get(dc_comments::page_comments),

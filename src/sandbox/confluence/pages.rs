@@ -132,6 +132,8 @@ pub struct Update {
     pub storage: Option<String>,
     /// New parent (`None` keeps it).
     pub parent: Option<usize>,
+    /// Space the page should be in (DC `space.key`); a parent in another space needs it.
+    pub space: Option<usize>,
     /// The version number the caller claims to write.
     pub version: u64,
     /// Version message.
@@ -160,6 +162,7 @@ pub fn update(
                 crate::sandbox::confluence::render::storage(page)
             )),
             parent: None,
+            space: None,
             version: page.version + 1,
             message: "concurrent edit".into(),
             minor: false,
@@ -183,12 +186,28 @@ pub fn update(
             u.title
         )));
     }
+    let new_space = match u.parent {
+        Some(parent) if store.pages[parent].space != space => {
+            if u.space != Some(store.pages[parent].space) {
+                return Err(WriteError::Invalid(
+                    "The parent page is in another space; send that space too".into(),
+                ));
+            }
+            Some(store.pages[parent].space)
+        }
+        _ => None,
+    };
     if let Some(parent) = u.parent
         && (parent == idx || store.ancestors(parent).contains(&idx))
     {
         return Err(WriteError::Invalid(
             "A page cannot become a child of itself or its descendants".into(),
         ));
+    }
+    if let Some(to) = new_space {
+        for m in subtree(store, idx) {
+            store.pages[m].space = to;
+        }
     }
     let current = crate::sandbox::confluence::render::storage(&store.pages[idx]);
     let page = &mut store.pages[idx];
@@ -206,14 +225,31 @@ pub fn update(
         page.body = storage_plain(&s);
         page.storage = Some(s);
     }
-    if let Some(parent) = u.parent {
+    if let Some(parent) = u.parent
+        && page.parent != Some(parent)
+    {
         page.parent = Some(parent);
+        // A page moved by re-parenting goes last among its new siblings.
+        page.position = u64::MAX;
     }
     page.version = u.version;
     page.message = u.message;
     page.modifier = me;
     page.modified = now;
     let _ = u.minor;
+    if store.pages[idx].position == u64::MAX {
+        let parent = store.pages[idx].parent;
+        store.pages[idx].position = 0;
+        let last = store
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i != idx && !p.trashed && p.parent == parent)
+            .map(|(_, p)| p.position + 1)
+            .max()
+            .unwrap_or(0);
+        store.pages[idx].position = last;
+    }
     Ok(())
 }
 

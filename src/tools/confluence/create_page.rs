@@ -17,31 +17,33 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Space key, e.g. DEV.
+    /// e.g. DEV
     space_key: String,
-    /// Page title (unique in the space).
+    /// Unique in the space
     title: String,
-    /// Page body in content_format.
     content: Option<String>,
-    /// Parent page id; default: the space home page.
+    /// Parent page id (default: space home)
     parent_id: Option<String>,
-    /// markdown, wiki or storage.
-    #[schemars(extend("default" = "markdown", "enum" = ["markdown", "wiki", "storage"]))]
+    /// markdown (default), wiki or storage
     content_format: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     enable_heading_anchors: Option<bool>,
-    /// Return the page content too.
-    #[schemars(extend("default" = false))]
     include_content: Option<bool>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     emoji: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     content_file: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     page_width: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     table_layout: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     subtype: Option<String>,
 }
 
@@ -51,8 +53,8 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_create_page",
-            title: "Create Confluence page",
-            description: "Create a page in a space, under parent_id (default: the space home). Content is Markdown unless content_format says wiki or storage.",
+            title: "Create page",
+            description: "Create a page (Markdown by default) under parent_id or the space home.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Write,

@@ -17,7 +17,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Page id.
     page_id: String,
 }
 
@@ -27,8 +26,8 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_delete_page",
-            title: "Delete Confluence page",
-            description: "Delete a page (it goes to the space trash).",
+            title: "Delete page",
+            description: "Delete a page (to the space trash).",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Write,

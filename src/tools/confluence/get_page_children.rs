@@ -19,25 +19,22 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Id of the parent page.
     parent_id: String,
     /// Accepted for compatibility; version is always included.
-    #[schemars(extend("default" = "version"))]
+    #[schemars(skip)]
     expand: Option<String>,
-    /// Children to return (1-50).
     #[schemars(range(min = 1, max = 50), extend("default" = 25))]
     limit: Option<u32>,
-    /// Include each child's content.
-    #[schemars(extend("default" = false))]
+    /// Include bodies
     include_content: Option<bool>,
-    /// Content as Markdown (true) or storage XHTML (false).
+    /// false: storage XHTML
     #[schemars(extend("default" = true))]
     convert_to_markdown: Option<bool>,
-    /// Children to skip (use next_start from the previous answer).
+    /// Pass next_start to page
     #[schemars(range(min = 0), extend("default" = 0))]
     start: Option<u32>,
     /// Accepted for compatibility; folders are not listed.
-    #[schemars(extend("default" = true))]
+    #[schemars(skip)]
     include_folders: Option<bool>,
 }
 
@@ -48,7 +45,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "confluence_get_page_children",
             title: "List child pages",
-            description: "List the child pages of a page in order. Page with start (next_start in the answer).",
+            description: "List a page's child pages in order.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Read,

@@ -18,9 +18,8 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Space key, e.g. DEV.
+    /// e.g. DEV
     space_key: String,
-    /// Most pages to include (1-1000).
     #[schemars(range(min = 1, max = 1000), extend("default" = 100))]
     limit: Option<u32>,
 }
@@ -32,7 +31,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "confluence_get_space_page_tree",
             title: "Space page tree",
-            description: "Show a space's page hierarchy as a nested tree of ids and titles.",
+            description: "A space's page hierarchy as a nested tree.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Read,

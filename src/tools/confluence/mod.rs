@@ -1,11 +1,21 @@
 //! Confluence tools.
 
+mod add_comment;
+mod add_label;
 mod common;
+mod copy_page;
 mod create_page;
 mod delete_page;
+mod diff;
+mod get_comments;
+mod get_labels;
 mod get_page;
 mod get_page_children;
+mod get_page_diff;
+mod get_page_history;
 mod get_space_page_tree;
+mod move_page;
+mod reply_to_comment;
 mod search;
 mod section;
 mod update_page;
@@ -27,6 +37,15 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         update_page::tool(env.clone()),
         update_page_section::tool(env.clone()),
         delete_page::tool(env.clone()),
+        get_page_history::tool(env.clone()),
+        get_page_diff::tool(env.clone()),
+        move_page::tool(env.clone()),
+        copy_page::tool(env.clone()),
+        get_labels::tool(env.clone()),
+        add_label::tool(env.clone()),
+        get_comments::tool(env.clone()),
+        add_comment::tool(env.clone()),
+        reply_to_comment::tool(env.clone()),
     ]
 }
 

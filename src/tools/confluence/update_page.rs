@@ -19,34 +19,32 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Page id.
     page_id: String,
-    /// Title (repeat the current one to keep it).
+    /// Repeat the current title to keep it
     title: String,
-    /// New body in content_format; replaces the whole body. Omit to keep it.
+    /// Whole new body; omit to keep
     content: Option<String>,
-    /// Minor edit (no notifications).
-    #[schemars(extend("default" = false))]
     is_minor_edit: Option<bool>,
-    /// Version comment.
     version_comment: Option<String>,
-    /// New parent page id (moves the page).
+    /// Moves the page under it
     parent_id: Option<String>,
-    /// markdown, wiki or storage.
-    #[schemars(extend("default" = "markdown", "enum" = ["markdown", "wiki", "storage"]))]
+    /// markdown (default), wiki or storage
     content_format: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     enable_heading_anchors: Option<bool>,
-    /// Return the page content too.
-    #[schemars(extend("default" = false))]
     include_content: Option<bool>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     emoji: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     content_file: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     page_width: Option<String>,
-    /// Not supported.
+    /// Not supported (accepted so the error can say so; not advertised).
+    #[schemars(skip)]
     table_layout: Option<String>,
 }
 
@@ -56,8 +54,8 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_update_page",
-            title: "Update Confluence page",
-            description: "Replace a page's title and whole body (Markdown unless content_format says otherwise) as a new version. Fails rather than overwrite a concurrent edit.",
+            title: "Update page",
+            description: "Replace a page's title and body; never overwrites a concurrent edit.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Write,
@@ -131,7 +129,7 @@ impl Logic for UpdatePage {
             .filter(|p| !p.is_empty())
         {
             Some(p) => match allowed_page(env, client, &auth, p).await {
-                Ok(pp) => Some(pp.id),
+                Ok(pp) => Some(pp),
                 Err(e) => return e,
             },
             None => None,
@@ -148,7 +146,12 @@ impl Logic for UpdatePage {
             version: page.version.unwrap_or(0) + 1,
             message: args.version_comment.as_deref(),
             minor: args.is_minor_edit.unwrap_or(false),
-            parent_id: parent.as_deref(),
+            parent_id: parent.as_ref().map(|p| p.id.as_str()),
+            // Server/DC needs the space named when the new parent is in another one.
+            space_key: parent
+                .as_ref()
+                .and_then(|p| p.space_key.as_deref())
+                .filter(|k| Some(*k) != page.space_key.as_deref()),
         };
         match pages::update_page(client, &auth, &page, &u).await {
             Ok(mut updated) => {

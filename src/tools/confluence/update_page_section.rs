@@ -19,19 +19,14 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Page id.
     page_id: String,
-    /// Text of the heading whose section to replace (not the # marks).
+    /// Heading text, without # marks
     heading_text: String,
-    /// New section body (without the heading), in content_format.
+    /// Section body without its heading
     new_content: String,
-    /// markdown, wiki or storage.
-    #[schemars(extend("default" = "markdown", "enum" = ["markdown", "wiki", "storage"]))]
+    /// markdown (default), wiki or storage
     content_format: Option<String>,
-    /// Minor edit (no notifications).
-    #[schemars(extend("default" = false))]
     is_minor_edit: Option<bool>,
-    /// Version comment.
     version_comment: Option<String>,
 }
 
@@ -42,7 +37,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "confluence_update_page_section",
             title: "Update page section",
-            description: "Replace the content under one heading, up to the next heading of the same or higher level; the rest of the page is untouched.",
+            description: "Replace only the section under one heading.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Write,
@@ -100,6 +95,7 @@ impl Logic for UpdatePageSection {
             message: args.version_comment.as_deref(),
             minor: args.is_minor_edit.unwrap_or(false),
             parent_id: None,
+            space_key: None,
         };
         match pages::update_page(client, &auth, &page, &u).await {
             Ok(mut updated) => {
