@@ -66,6 +66,10 @@ OPERATIONS = [
     ("confluence-dc-get-comments", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/comment", "get", "200"),
     ("confluence-dc-get-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "get", "200"),
     ("confluence-dc-get-space", "confluence-dc-10.0.3.json", "/rest/api/space/{spaceKey}", "get", "200"),
+    ("confluence-cloud-v1-get-restrictions", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/restriction", "get", "200"),
+    ("confluence-cloud-v1-update-restrictions", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/restriction", "put", "200"),
+    ("confluence-dc-get-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction/byOperation", "get", "200"),
+    ("confluence-dc-update-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction", "put", "200"),
     ("confluence-dc-add-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "post", "200"),
 ]
 

@@ -277,8 +277,9 @@ pub struct Page {
     pub message: String,
     /// Deleted (in the trash): invisible to every read, kept so indexes stay stable.
     pub trashed: bool,
-    /// Content restrictions: (operation `read`|`update`, user index).
-    pub restrictions: Vec<(String, usize)>,
+    /// Content restrictions: (operation `read`|`update`, `user`|`group`, user index as a
+    /// string or group name).
+    pub restrictions: Vec<(String, String, String)>,
 }
 
 /// Everything the sandbox knows; guarded by one lock in `SandboxState`.

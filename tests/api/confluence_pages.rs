@@ -425,7 +425,7 @@ async fn read_only_mode_hides_the_page_write_tools() {
 #[tokio::test]
 async fn the_page_label_and_comment_tools_fit_the_tools_list_budget() {
     // 35 Confluence tools must fit 18 KB of tools/list JSON: about 526 bytes each.
-    const MINE: [&str; 15] = [
+    const MINE: [&str; 17] = [
         "confluence_get_page_children",
         "confluence_get_space_page_tree",
         "confluence_create_page",
@@ -441,6 +441,8 @@ async fn the_page_label_and_comment_tools_fit_the_tools_list_budget() {
         "confluence_get_comments",
         "confluence_add_comment",
         "confluence_reply_to_comment",
+        "confluence_get_page_restrictions",
+        "confluence_set_page_restrictions",
     ];
     let sb = spawn_with_sandbox("cloud", &[]).await;
     let (session, _) = sb.app.initialize().await;

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod config_docs;
 mod confluence_pages;
+mod confluence_restrictions;
 mod confluence_social;
 mod confluence_versions;
 mod health;

@@ -8,7 +8,7 @@ use crate::contract::assert_valid;
 use crate::support::{TestSandbox, spawn_sandbox};
 
 /// Every schema the sequence below exercises.
-pub const NAMES: [&str; 20] = [
+pub const NAMES: [&str; 24] = [
     "confluence-cloud-v2-create-page",
     "confluence-cloud-v2-update-page",
     "confluence-cloud-v2-get-child-pages",
@@ -29,6 +29,10 @@ pub const NAMES: [&str; 20] = [
     "confluence-dc-get-labels",
     "confluence-dc-add-labels",
     "confluence-dc-get-space",
+    "confluence-cloud-v1-get-restrictions",
+    "confluence-cloud-v1-update-restrictions",
+    "confluence-dc-get-restrictions",
+    "confluence-dc-update-restrictions",
 ];
 
 async fn send(
@@ -190,6 +194,24 @@ async fn cloud_page_operations_validate_against_the_official_schemas() {
     assert_valid("confluence-cloud-v1-move-page", &moved);
     let copy = send(&sb, "POST", &format!("/wiki/rest/api/content/{pid}/copy"), Some(json!({"destination": {"type": "space", "value": "ENG"}, "pageTitle": "Contract copy", "copyAttachments": true})), 200).await;
     assert_valid("confluence-cloud-v1-copy-page", &copy);
+    let me = send(&sb, "GET", "/wiki/rest/api/user/current", None, 200).await;
+    let set = send(&sb, "PUT", &format!("/wiki/rest/api/content/{pid}/restriction"), Some(json!({"results": [
+        {"operation": "update", "restrictions": {"user": [{"type": "known", "accountId": me["accountId"]}], "group": [{"type": "group", "name": "confluence-users"}]}}
+    ]})), 200).await;
+    assert_valid("confluence-cloud-v1-update-restrictions", &set);
+    let got = send(
+        &sb,
+        "GET",
+        &format!("/wiki/rest/api/content/{pid}/restriction"),
+        None,
+        200,
+    )
+    .await;
+    assert_valid("confluence-cloud-v1-get-restrictions", &got);
+    assert_eq!(
+        got["results"][1]["restrictions"]["user"]["results"][0]["accountId"],
+        me["accountId"]
+    );
 }
 
 #[tokio::test]
@@ -301,4 +323,22 @@ async fn data_center_page_operations_validate_against_the_official_schemas() {
     let space = send(&sb, "GET", "/rest/api/space/ENG?expand=homepage", None, 200).await;
     assert_valid("confluence-dc-get-space", &space);
     assert_eq!(space["homepage"]["title"], "Engineering Home");
+    let me = send(&sb, "GET", "/rest/api/user/current", None, 200).await;
+    let set = send(&sb, "PUT", &format!("/rest/api/content/{pid}/restriction"), Some(json!([
+        {"operation": "read", "restrictions": {"user": [{"type": "known", "username": me["username"]}], "group": [{"type": "group", "name": "confluence-users"}]}}
+    ])), 200).await;
+    assert_valid("confluence-dc-update-restrictions", &set);
+    let got = send(
+        &sb,
+        "GET",
+        &format!("/rest/api/content/{pid}/restriction/byOperation"),
+        None,
+        200,
+    )
+    .await;
+    assert_valid("confluence-dc-get-restrictions", &got);
+    assert_eq!(
+        got["restrictions"]["read"]["restrictions"]["group"]["results"][0]["name"],
+        "confluence-users"
+    );
 }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 pub mod pages;
+pub mod restrictions;
 pub mod social;
 
 use super::client::{CallAuth, ServiceClient};

@@ -12,6 +12,7 @@ pub mod dc_comments;
 pub mod dc_pages;
 pub mod pages;
 pub mod render;
+pub mod restrictions;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -91,6 +92,18 @@ pub fn routes() -> Router<SandboxState> {
             get(dc_pages::child_pages),
         )
         .route("/rest/api/space/{key}", get(dc_pages::get_space))
+        .route(
+            "/wiki/rest/api/content/{id}/restriction",
+            get(restrictions::cloud_get).put(restrictions::cloud_put),
+        )
+        .route(
+            "/rest/api/content/{id}/restriction/byOperation",
+            get(restrictions::dc_get),
+        )
+        .route(
+            "/rest/api/content/{id}/restriction",
+            put(restrictions::dc_put),
+        )
         .route(
             "/rest/api/content/{id}/child/comment",
             get(dc_comments::page_comments),

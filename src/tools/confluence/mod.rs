@@ -13,11 +13,13 @@ mod get_page;
 mod get_page_children;
 mod get_page_diff;
 mod get_page_history;
+mod get_page_restrictions;
 mod get_space_page_tree;
 mod move_page;
 mod reply_to_comment;
 mod search;
 mod section;
+mod set_page_restrictions;
 mod update_page;
 mod update_page_section;
 
@@ -46,6 +48,8 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         get_comments::tool(env.clone()),
         add_comment::tool(env.clone()),
         reply_to_comment::tool(env.clone()),
+        get_page_restrictions::tool(env.clone()),
+        set_page_restrictions::tool(env.clone()),
     ]
 }
 
