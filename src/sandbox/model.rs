@@ -275,6 +275,8 @@ pub struct Page {
     pub history: Vec<PageVersion>,
     /// Message of the current version.
     pub message: String,
+    /// Whether the current version was a minor edit.
+    pub minor: bool,
     /// Deleted (in the trash): invisible to every read, kept so indexes stay stable.
     pub trashed: bool,
     /// Content restrictions: (operation `read`|`update`, `user`|`group`, user index as a

@@ -190,7 +190,7 @@ async fn an_update_writes_the_next_version_and_a_concurrent_edit_is_never_overwr
             .call(
                 "confluence_update_page",
                 json!({"page_id": RICH, "title": "Getting Started", "content": "Rewritten *intro*.",
-                    "version_comment": "tidy"}),
+                    "version_comment": "tidy", "is_minor_edit": true}),
             )
             .await
             .json();
@@ -201,6 +201,22 @@ async fn an_update_writes_the_next_version_and_a_concurrent_edit_is_never_overwr
             after["content"], "<p>Rewritten <em>intro</em>.</p>",
             "{flavour}"
         );
+        let raw: Value = sb
+            .app
+            .client
+            .get(format!(
+                "http://{}/rest/api/content/{RICH}?expand=version",
+                sb.sandbox
+            ))
+            .bearer_auth("sandbox-pat")
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(raw["version"]["message"], "tidy", "{flavour}: {raw}");
+        assert_eq!(raw["version"]["minorEdit"], true, "{flavour}: {raw}");
 
         // Another user saves between our read and our write: Confluence answers 409.
         let armed = sb

@@ -80,6 +80,7 @@ async fn cloud_page_operations_validate_against_the_official_schemas() {
     let upd = send(&sb, "PUT", &format!("/wiki/api/v2/pages/{pid}"), Some(json!({"id": pid, "status": "current",
         "title": "Contract page", "body": storage("<p>two</p>"), "version": {"number": 2, "message": "m"}})), 200).await;
     assert_valid("confluence-cloud-v2-update-page", &upd);
+    assert_eq!(upd["version"]["message"], "m", "{upd}");
     let stale = send(
         &sb,
         "PUT",

@@ -232,7 +232,7 @@ pub async fn versions(
     let account = |u: usize| store.users.get(u).map(|x| x.account_id.clone());
     let mut items = vec![
         json!({"createdAt": ts(p.modified), "message": p.message, "number": p.version,
-        "minorEdit": false, "authorId": account(p.modifier), "page": {"id": p.id, "title": p.title}}),
+        "minorEdit": p.minor, "authorId": account(p.modifier), "page": {"id": p.id, "title": p.title}}),
     ];
     items.extend(p.history.iter().rev().map(|h| {
         json!({"createdAt": ts(h.when), "message": h.message, "number": h.number,

@@ -117,6 +117,7 @@ pub fn create(
         storage: Some(storage.to_owned()),
         history: Vec::new(),
         message: String::new(),
+        minor: false,
         trashed: false,
         restrictions: Vec::new(),
     });
@@ -218,7 +219,7 @@ pub fn update(
         author: page.modifier,
         when: page.modified,
         message: std::mem::take(&mut page.message),
-        minor: false,
+        minor: page.minor,
     });
     page.title = u.title;
     if let Some(s) = u.storage {
@@ -236,7 +237,9 @@ pub fn update(
     page.message = u.message;
     page.modifier = me;
     page.modified = now;
-    let _ = u.minor;
+    // The minor flag only matters for notifications, which the sandbox does not send; it is
+    // recorded with the version once that version is replaced.
+    page.minor = u.minor;
     if store.pages[idx].position == u64::MAX {
         let parent = store.pages[idx].parent;
         store.pages[idx].position = 0;

@@ -143,6 +143,7 @@ pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
                 storage: None,
                 history: Vec::new(),
                 message: String::new(),
+                minor: false,
                 trashed: false,
                 restrictions: Vec::new(),
             });
