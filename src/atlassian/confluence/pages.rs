@@ -52,10 +52,12 @@ async fn v2_collect(
     let mut out = Vec::new();
     let mut seen = 0usize;
     let mut cursor: Option<String> = None;
-    loop {
+    // Bounded so a server that keeps linking the same cursor cannot hold the tool forever.
+    for _ in 0..MAX_REQUESTS {
         let mut q: Vec<(&str, String)> = query.to_vec();
-        // Pages of `limit` items: skipping `start` walks the cursors rather than fetching all.
-        q.push(("limit", limit.clamp(1, 250).to_string()));
+        // Pages of `limit` items (larger while a big `start` is skipped): skipping walks the
+        // cursors rather than fetching everything at once.
+        q.push(("limit", limit.max(start.min(250)).clamp(1, 250).to_string()));
         if let Some(c) = &cursor {
             q.push(("cursor", c.clone()));
         }
@@ -74,7 +76,11 @@ async fn v2_collect(
             return Ok((out, true));
         }
     }
+    Ok((out, true))
 }
+
+/// Most list requests one tool call makes while following cursors.
+const MAX_REQUESTS: usize = 200;
 
 /// Follows v1 `start`/`limit` paging from `path`, returning up to `limit` from `start`.
 async fn v1_collect(
@@ -94,7 +100,8 @@ async fn v1_collect(
         let v = client.get(auth, path, &q).await?.body;
         let results = v["results"].as_array().cloned().unwrap_or_default();
         at += results.len();
-        let more = v["_links"]["next"].is_string();
+        // An empty page that still links onwards would loop forever: treat it as the end.
+        let more = v["_links"]["next"].is_string() && !results.is_empty();
         out.extend(results);
         if !more || out.len() >= limit {
             out.truncate(limit);
