@@ -3,6 +3,10 @@
 mod bad_input;
 mod cli;
 mod config_docs;
+mod confluence_pages;
+mod confluence_restrictions;
+mod confluence_social;
+mod confluence_versions;
 mod health;
 mod helpers;
 mod jira_fields_batch;
