@@ -1,6 +1,7 @@
 //! Integration tests: the real application on a loopback port, real MCP over real HTTP.
 
 mod bad_input;
+mod budget;
 mod cli;
 mod config_docs;
 mod confluence_pages;
