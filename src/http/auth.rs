@@ -129,15 +129,20 @@ pub async fn authenticate(
     {
         return too_many(&d);
     }
+    let mut key_limits = (None, None);
     let caller = if keys.is_empty() {
         Caller::default()
     } else {
         match presented {
             Some(Ok(key)) if !key.is_empty() => match keys.verify(key, OffsetDateTime::now_utc()) {
-                Ok(v) => Caller {
-                    api_key_id: Some(v.id),
-                    read_only: v.read_only,
-                },
+                Ok(v) => {
+                    state.keys.touch(&v.id);
+                    key_limits = (v.per_minute, v.per_hour);
+                    Caller {
+                        api_key_id: Some(v.id),
+                        read_only: v.read_only,
+                    }
+                }
                 Err(denied) => {
                     tracing::info!(client.ip = ?ip, reason = %denied, "refused API key");
                     if let Some(ip) = ip {
@@ -174,7 +179,7 @@ pub async fn authenticate(
     }
     if counted
         && let Some(id) = &caller.api_key_id
-        && let Err(r) = state.limiter.check_key(id).await
+        && let Err(r) = state.limiter.check_key(id, key_limits).await
     {
         return refused(&r);
     }

@@ -74,17 +74,20 @@ pub fn create(
         expires: expires_in.map(|d| now + d),
         write,
         enabled: true,
+        per_minute: None,
+        per_hour: None,
     });
     keyfile::save(path, &records)?;
     Ok(key)
 }
 
-/// One line per key: id, scopes, state, created, expires — never keys or hashes.
+/// One line per key: id, scopes, state, created, expires, last used — never keys or hashes.
 pub fn list(path: &Path, now: OffsetDateTime) -> Result<String, KeysError> {
     let records = keyfile::load(path)?;
+    let last_used = keyfile::load_last_used(path);
     let mut out = format!(
-        "{:<32} {:<11} {:<8} {:<25} {:<25}\n",
-        "ID", "SCOPES", "STATE", "CREATED", "EXPIRES"
+        "{:<32} {:<11} {:<8} {:<21} {:<21} {:<21}\n",
+        "ID", "SCOPES", "STATE", "CREATED", "EXPIRES", "LAST USED"
     );
     for r in &records {
         let state = if !r.enabled {
@@ -97,13 +100,15 @@ pub fn list(path: &Path, now: OffsetDateTime) -> Result<String, KeysError> {
             "active"
         };
         let scopes = if r.write { "read,write" } else { "read" };
+        let used = last_used.get(&r.id).map(String::as_str).unwrap_or("-");
         out.push_str(&format!(
-            "{:<32} {:<11} {:<8} {:<25} {:<25}\n",
+            "{:<32} {:<11} {:<8} {:<21} {:<21} {:<21}\n",
             r.id,
             scopes,
             state,
             fmt(r.created),
-            fmt(r.expires)
+            fmt(r.expires),
+            used
         ));
     }
     Ok(out)

@@ -57,6 +57,10 @@ struct KeyRepr {
     scopes: Vec<String>,
     #[serde(default = "yes")]
     enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate_limit_per_minute: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate_limit_per_hour: Option<u32>,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -133,6 +137,8 @@ pub fn parse(text: &str) -> Result<Vec<KeyRecord>, String> {
             expires: parse_time("expires", &k.id, k.expires.as_ref())?,
             write,
             enabled: k.enabled,
+            per_minute: k.rate_limit_per_minute,
+            per_hour: k.rate_limit_per_hour,
             id: k.id,
         });
     }
@@ -157,6 +163,8 @@ pub fn render(records: &[KeyRecord]) -> Result<String, String> {
                     vec!["read".into()]
                 },
                 enabled: r.enabled,
+                rate_limit_per_minute: r.per_minute,
+                rate_limit_per_hour: r.per_hour,
             })
             .collect(),
     };
@@ -183,14 +191,50 @@ pub fn load(path: &Path) -> Result<Vec<KeyRecord>, KeyFileError> {
 
 /// Writes the records atomically with mode 0600.
 pub fn save(path: &Path, records: &[KeyRecord]) -> Result<(), KeyFileError> {
-    let io = |source| KeyFileError::Io {
-        path: path.to_owned(),
-        source,
-    };
     let text = render(records).map_err(|reason| KeyFileError::Invalid {
         path: path.to_owned(),
         reason,
     })?;
+    write_atomic(path, &text)
+}
+
+/// The file beside the keys file where the server notes when each key was last used.
+pub fn last_used_path(keys_file: &Path) -> PathBuf {
+    let mut name = keys_file
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".last-used.json");
+    keys_file.with_file_name(name)
+}
+
+/// Key id → RFC 3339 time of last use, as the server last saved it (empty when none).
+pub fn load_last_used(keys_file: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_to_string(last_used_path(keys_file))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the last-use times atomically.
+pub fn save_last_used(
+    keys_file: &Path,
+    map: &std::collections::BTreeMap<String, String>,
+) -> Result<(), KeyFileError> {
+    let path = last_used_path(keys_file);
+    let text = serde_json::to_string_pretty(map).map_err(|e| KeyFileError::Invalid {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    write_atomic(&path, &text)
+}
+
+/// Temp file, fsync, rename, fsync the directory; mode 0600.
+fn write_atomic(path: &Path, text: &str) -> Result<(), KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -237,6 +281,8 @@ mod tests {
             expires: None,
             write: id != "reader",
             enabled: true,
+            per_minute: (id == "reader").then_some(5),
+            per_hour: None,
         }
     }
 

@@ -105,6 +105,10 @@ pub struct KeyRecord {
     pub write: bool,
     /// Revoked keys stay listed but never verify.
     pub enabled: bool,
+    /// Per-key budget overriding `MCP_RATE_LIMIT_PER_MINUTE`.
+    pub per_minute: Option<u32>,
+    /// Per-key budget overriding `MCP_RATE_LIMIT_PER_HOUR`.
+    pub per_hour: Option<u32>,
 }
 
 /// A key that verified.
@@ -114,6 +118,10 @@ pub struct Verified {
     pub id: String,
     /// True when the key may only read.
     pub read_only: bool,
+    /// The key's own per-minute budget, if it has one.
+    pub per_minute: Option<u32>,
+    /// The key's own per-hour budget, if it has one.
+    pub per_hour: Option<u32>,
 }
 
 /// Why a key was refused; the reason goes into the 403 body and the log (never the key).
@@ -157,6 +165,8 @@ impl KeySet {
             return Ok(Verified {
                 id: "default".into(),
                 read_only: false,
+                per_minute: None,
+                per_hour: None,
             });
         }
         let Some(id) = id_of(presented) else {
@@ -180,14 +190,17 @@ impl KeySet {
         Ok(Verified {
             id: rec.id.clone(),
             read_only: !rec.write,
+            per_minute: rec.per_minute,
+            per_hour: rec.per_hour,
         })
     }
 }
 
-/// The live key set, swapped whole on reload.
+/// The live key set, swapped whole on reload, and when each key was last used.
 #[derive(Debug, Default)]
 pub struct KeyStore {
     current: RwLock<Arc<KeySet>>,
+    last_used: std::sync::Mutex<(std::collections::HashMap<String, OffsetDateTime>, bool)>,
 }
 
 impl KeyStore {
@@ -195,6 +208,7 @@ impl KeyStore {
     pub fn new(set: KeySet) -> Self {
         KeyStore {
             current: RwLock::new(Arc::new(set)),
+            last_used: Default::default(),
         }
     }
 
@@ -212,6 +226,40 @@ impl KeyStore {
             .current
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
+    }
+
+    /// Notes that key `id` was just used.
+    pub fn touch(&self, id: &str) {
+        let mut g = self
+            .last_used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        g.0.insert(id.to_owned(), OffsetDateTime::now_utc());
+        g.1 = true;
+    }
+
+    /// When each key was last used, if anything changed since the last call.
+    pub fn take_last_used_if_changed(&self) -> Option<std::collections::BTreeMap<String, String>> {
+        let mut g = self
+            .last_used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !g.1 {
+            return None;
+        }
+        g.1 = false;
+        let fmt = time::format_description::well_known::Rfc3339;
+        Some(
+            g.0.iter()
+                .filter_map(|(k, t)| {
+                    t.replace_nanosecond(0)
+                        .ok()?
+                        .format(&fmt)
+                        .ok()
+                        .map(|s| (k.clone(), s))
+                })
+                .collect(),
+        )
     }
 }
 
@@ -235,6 +283,8 @@ mod tests {
             expires: None,
             write: true,
             enabled: true,
+            per_minute: None,
+            per_hour: None,
         }
     }
 
@@ -267,7 +317,9 @@ mod tests {
             set.verify(&key, now),
             Ok(Verified {
                 id: "ci".into(),
-                read_only: true
+                read_only: true,
+                per_minute: None,
+                per_hour: None
             })
         );
         assert_eq!(

@@ -52,12 +52,20 @@ pub async fn watch_keys(
     let mut seen = fingerprint(&path);
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_save = tokio::time::Instant::now();
     loop {
         let forced = tokio::select! {
-            _ = cancel.cancelled() => return,
+            _ = cancel.cancelled() => {
+                save_last_used(&path, &store).await;
+                return;
+            }
             _ = ticker.tick() => false,
             _ = reload.notified() => true,
         };
+        if last_save.elapsed() >= LAST_USED_EVERY {
+            last_save = tokio::time::Instant::now();
+            save_last_used(&path, &store).await;
+        }
         let now = fingerprint(&path);
         if !forced && now == seen {
             continue;
@@ -75,5 +83,21 @@ pub async fn watch_keys(
             }
             Err(e) => tracing::error!(error = %e, "API keys reload task failed"),
         }
+    }
+}
+
+/// How often last-use times are written beside the keys file (for `keys list`).
+const LAST_USED_EVERY: Duration = Duration::from_secs(30);
+
+async fn save_last_used(path: &std::path::Path, store: &KeyStore) {
+    let Some(map) = store.take_last_used_if_changed() else {
+        return;
+    };
+    let path = path.to_owned();
+    match tokio::task::spawn_blocking(move || keyfile::save_last_used(&path, &map)).await {
+        Ok(Ok(())) => {}
+        // A read-only volume only costs the "last used" column of `keys list`.
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot record when API keys were last used"),
+        Err(e) => tracing::warn!(error = %e, "last-used writer failed"),
     }
 }

@@ -63,6 +63,8 @@ pub struct Denial {
     pub retry_after: Duration,
 }
 
+type SharedBudget = std::sync::Arc<Budget<String>>;
+
 /// All budgets, kept in this process.
 pub struct LocalLimiter {
     key_minute: Option<Budget<String>>,
@@ -72,6 +74,8 @@ pub struct LocalLimiter {
     failures_per_minute: u32,
     failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
     checks: AtomicU64,
+    /// Budgets of keys with their own limits, one limiter per distinct (limit, window).
+    custom: Mutex<HashMap<(u32, u64), SharedBudget>>,
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -88,6 +92,7 @@ impl LocalLimiter {
             failures_per_minute: l.auth_failures_per_minute,
             failures: Mutex::new(HashMap::new()),
             checks: AtomicU64::new(0),
+            custom: Mutex::new(HashMap::new()),
         }
     }
 
@@ -117,10 +122,42 @@ impl LocalLimiter {
         Ok(())
     }
 
-    /// Counts one MCP message for key `id`.
-    pub fn check_key(&self, id: &str) -> Result<(), Denial> {
+    fn custom_budget(
+        &self,
+        limit: u32,
+        window: Duration,
+        name: &'static str,
+    ) -> Option<SharedBudget> {
+        let mut map = self.custom.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(b) = map.get(&(limit, window.as_secs())) {
+            return Some(b.clone());
+        }
+        let b = std::sync::Arc::new(Budget::new(limit, window, name)?);
+        map.insert((limit, window.as_secs()), b.clone());
+        Some(b)
+    }
+
+    /// Counts one MCP message for key `id`; `own` are the key's own (minute, hour) budgets
+    /// from the keys file, replacing the global ones where set.
+    pub fn check_key(&self, id: &str, own: (Option<u32>, Option<u32>)) -> Result<(), Denial> {
         let id = id.to_owned();
-        for b in [&self.key_minute, &self.key_hour].into_iter().flatten() {
+        let minute_own = own
+            .0
+            .and_then(|l| self.custom_budget(l, MINUTE, "key_per_minute"));
+        let hour_own = own
+            .1
+            .and_then(|l| self.custom_budget(l, HOUR, "key_per_hour"));
+        let minute = if own.0.is_some() {
+            minute_own.as_deref()
+        } else {
+            self.key_minute.as_ref()
+        };
+        let hour = if own.1.is_some() {
+            hour_own.as_deref()
+        } else {
+            self.key_hour.as_ref()
+        };
+        for b in [minute, hour].into_iter().flatten() {
             b.check(&id)?;
         }
         Ok(())
@@ -262,17 +299,23 @@ impl RateLimiter {
             .await
     }
 
-    /// Counts one MCP message for key `id`.
-    pub async fn check_key(&self, id: &str) -> Result<(), Refusal> {
-        if self.limits.key_per_minute == 0 && self.limits.key_per_hour == 0 {
+    /// Counts one MCP message for key `id`, with the key's own budgets where it has them.
+    pub async fn check_key(
+        &self,
+        id: &str,
+        own: (Option<u32>, Option<u32>),
+    ) -> Result<(), Refusal> {
+        let per_minute = own.0.unwrap_or(self.limits.key_per_minute);
+        let per_hour = own.1.unwrap_or(self.limits.key_per_hour);
+        if per_minute == 0 && per_hour == 0 {
             return Ok(());
         }
         let pair = Pair {
-            per_minute: self.limits.key_per_minute,
-            per_hour: self.limits.key_per_hour,
+            per_minute,
+            per_hour,
             kind: "key",
         };
-        self.shared_check(pair, id, |l| l.check_key(id)).await
+        self.shared_check(pair, id, |l| l.check_key(id, own)).await
     }
 
     /// See [`LocalLimiter::check_failures`].
@@ -304,9 +347,9 @@ mod tests {
     fn the_sixty_first_request_in_a_minute_is_refused_with_a_wait() {
         let l = LocalLimiter::new(&limits(60, 10));
         for _ in 0..60 {
-            l.check_key("alice").expect("within budget");
+            l.check_key("alice", (None, None)).expect("within budget");
         }
-        let d = l.check_key("alice").expect_err("61st");
+        let d = l.check_key("alice", (None, None)).expect_err("61st");
         assert_eq!(
             (d.limit, d.quota, d.window_secs),
             ("key_per_minute", 60, 60)
@@ -316,8 +359,23 @@ mod tests {
             "{:?}",
             d.retry_after
         );
-        l.check_key("bob")
+        l.check_key("bob", (None, None))
             .expect("other keys have their own budget");
+    }
+
+    #[test]
+    fn a_key_with_its_own_budget_is_held_to_it() {
+        let l = LocalLimiter::new(&limits(60, 10));
+        for _ in 0..3 {
+            l.check_key("bot", (Some(3), None))
+                .expect("within its own budget");
+        }
+        let d = l.check_key("bot", (Some(3), None)).expect_err("4th");
+        assert_eq!((d.limit, d.quota), ("key_per_minute", 3));
+        for _ in 0..10 {
+            l.check_key("human", (None, None))
+                .expect("the global 60 applies to others");
+        }
     }
 
     #[test]

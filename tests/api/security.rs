@@ -581,3 +581,43 @@ async fn a_header_supplied_atlassian_url_is_checked_before_any_request() {
     );
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn a_key_with_its_own_limit_in_the_keys_file_is_held_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys.toml");
+    let now = OffsetDateTime::now_utc();
+    let limited = admin::create(&path, "batch-job", true, None, now).expect("created");
+    let free = admin::create(&path, "human", true, None, now).expect("created");
+    let mut records = mcp_atlassian::security::keyfile::load(&path).expect("load");
+    records
+        .iter_mut()
+        .find(|r| r.id == "batch-job")
+        .expect("record")
+        .per_minute = Some(2);
+    mcp_atlassian::security::keyfile::save(&path, &records).expect("save");
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("file")
+            .contains("rate_limit_per_minute = 2")
+    );
+    // The global budgets are off in the test harness: only the key's own applies.
+    let app = spawn_app_with(&[("MCP_API_KEYS_FILE", path.to_str().expect("utf-8"))]).await;
+    for _ in 0..2 {
+        assert_eq!(post_init(&app, Some(&limited)).await.status(), 200);
+    }
+    let over = post_init(&app, Some(&limited)).await;
+    assert_eq!(over.status(), 429);
+    assert_eq!(
+        over.headers()["ratelimit-policy"],
+        "\"key_per_minute\";q=2;w=60"
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            post_init(&app, Some(&free)).await.status(),
+            200,
+            "other keys are not affected"
+        );
+    }
+    app.stop().await;
+}
