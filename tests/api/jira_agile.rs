@@ -370,6 +370,11 @@ async fn the_project_filter_confines_agile_reads_and_refuses_writes_before_calli
             "jira_move_issues_to_backlog",
             json!({"issue_keys": ["DEMO-1"]}),
         ),
+        // An in-scope issue may not go into a sprint of an out-of-scope board either.
+        (
+            "jira_add_issues_to_sprint",
+            json!({"sprint_id": "3", "issue_keys": "OPS-1"}),
+        ),
     ] {
         let r = sb.call(tool, args).await;
         assert!(
@@ -399,6 +404,15 @@ async fn the_project_filter_confines_agile_reads_and_refuses_writes_before_calli
         ops1["fields"]["customfield_10020"], ops1_before["fields"]["customfield_10020"],
         "{ops1}"
     );
+    let moved = sb
+        .call(
+            "jira_add_issues_to_sprint",
+            json!({"sprint_id": "6", "issue_keys": "ops-1"}),
+        )
+        .await
+        .json();
+    assert_eq!(moved["moved"], json!(["OPS-1"]), "{moved}");
+    assert_eq!(sprints_of(&sb, "OPS-1").await, ["OPS Sprint 3"]);
     sb.stop().await;
 }
 

@@ -208,27 +208,28 @@ pub async fn guard_board(
     }
 }
 
-/// Reads a sprint and refuses it when its board is outside `JIRA_PROJECTS_FILTER`.
+/// Refuses a sprint whose board is outside `JIRA_PROJECTS_FILTER` (reads the sprint and
+/// its board when a filter is set; nothing otherwise).
 pub async fn guard_sprint(
     env: &ToolEnv,
     client: &ServiceClient,
     auth: &CallAuth,
     sprint_id: &str,
-) -> Result<Value, ToolOutput> {
+) -> Result<(), ToolOutput> {
+    if env.jira_projects.is_empty() {
+        return Ok(());
+    }
     let s = agile::sprint(client, auth, sprint_id)
         .await
         .map_err(|e| upstream_error(&e))?;
-    if !env.jira_projects.is_empty() {
-        let board_id = s["originBoardId"].to_string();
-        guard_board(env, client, auth, &board_id)
-            .await
-            .map_err(|_| outside(&format!("Sprint {sprint_id}"), env))?;
-    }
-    Ok(s)
+    let board_id = s["originBoardId"].to_string();
+    guard_board(env, client, auth, &board_id)
+        .await
+        .map_err(|_| outside(&format!("Sprint {sprint_id}"), env))
 }
 
 /// An id argument trimmed, or the message naming the tool that gives it.
-fn id_arg(value: &str, name: &str, from: &str) -> Result<String, ToolOutput> {
+pub(super) fn id_arg(value: &str, name: &str, from: &str) -> Result<String, ToolOutput> {
     let v = value.trim();
     if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) {
         return Err(ToolOutput::error(format!(
@@ -402,9 +403,7 @@ impl Logic for SprintIssues {
             "sprint_id",
             "jira_get_sprints_from_board"
         ));
-        if !env.jira_projects.is_empty() {
-            tri!(guard_sprint(env, client, &auth, &sprint_id).await);
-        }
+        tri!(guard_sprint(env, client, &auth, &sprint_id).await);
         let q = IssueQuery {
             owner: agile::sprint_owner(&sprint_id),
             jql: None,

@@ -1,7 +1,8 @@
 //! Jira Software write tools: `jira_create_sprint`, `jira_update_sprint` (a partial update:
 //! only the given fields change), `jira_add_issues_to_sprint` and
 //! `jira_move_issues_to_backlog`. Issue keys are checked against `JIRA_PROJECTS_FILTER`
-//! before any upstream call; boards and sprints through their project (see [`super::agile`]).
+//! before any upstream call; boards and sprints through their project (see [`super::agile`]),
+//! read only when a filter is set.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::agile::{guard_board, guard_sprint, sprint};
+use super::agile::{guard_board, guard_sprint, id_arg, sprint};
 use super::common::{guard_issue, tri};
 use crate::atlassian::jira::agile;
 use crate::tools::args::CommaList;
@@ -148,16 +149,6 @@ fn non_empty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn numeric(v: &str, name: &str, from: &str) -> Result<String, ToolOutput> {
-    let v = v.trim();
-    if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) {
-        return Err(ToolOutput::error(format!(
-            "{name} {v:?} is not a numeric id; get one from {from}."
-        )));
-    }
-    Ok(v.to_owned())
-}
-
 /// The issue keys, each checked against the project filter, before any upstream call.
 fn guarded_keys(env: &ToolEnv, list: &CommaList) -> Result<Vec<String>, ToolOutput> {
     let keys: Vec<String> = list
@@ -186,7 +177,7 @@ impl Logic for CreateSprint {
     async fn run(&self, ctx: &ToolContext, args: CreateArgs) -> ToolOutput {
         let env = &self.0;
         let (client, auth) = tri!(env.jira_call(ctx));
-        let board_id = tri!(numeric(&args.board_id, "board_id", "jira_get_agile_boards"));
+        let board_id = tri!(id_arg(&args.board_id, "board_id", "jira_get_agile_boards"));
         let Some(name) = non_empty(Some(&args.name)) else {
             return ToolOutput::error("name is empty; give the sprint a name.");
         };
@@ -226,7 +217,7 @@ impl Logic for UpdateSprint {
     async fn run(&self, ctx: &ToolContext, args: UpdateArgs) -> ToolOutput {
         let env = &self.0;
         let (client, auth) = tri!(env.jira_call(ctx));
-        let sprint_id = tri!(numeric(
+        let sprint_id = tri!(id_arg(
             &args.sprint_id,
             "sprint_id",
             "jira_get_sprints_from_board"
@@ -275,12 +266,14 @@ impl Logic for AddToSprint {
     async fn run(&self, ctx: &ToolContext, args: AddArgs) -> ToolOutput {
         let env = &self.0;
         let (client, auth) = tri!(env.jira_call(ctx));
-        let sprint_id = tri!(numeric(
+        let sprint_id = tri!(id_arg(
             &args.sprint_id,
             "sprint_id",
             "jira_get_sprints_from_board"
         ));
         let keys = tri!(guarded_keys(env, &args.issue_keys));
+        // In-scope issues must not land in a sprint of an out-of-scope board either.
+        tri!(guard_sprint(env, client, &auth, &sprint_id).await);
         tri!(
             agile::move_to_sprint(client, &auth, &sprint_id, &keys)
                 .await
