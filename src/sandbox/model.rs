@@ -187,10 +187,12 @@ pub struct Sprint {
     pub state: &'static str,
     /// Board index.
     pub board: usize,
-    /// Start (unix seconds).
-    pub start: i64,
-    /// End (unix seconds).
-    pub end: i64,
+    /// Start (unix seconds), once planned.
+    pub start: Option<i64>,
+    /// End (unix seconds), once planned.
+    pub end: Option<i64>,
+    /// Sprint goal (may be empty).
+    pub goal: String,
 }
 
 /// A Confluence space.

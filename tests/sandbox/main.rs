@@ -6,5 +6,6 @@ mod confluence;
 mod contract;
 mod contract_pages;
 mod jira;
+mod jira_agile;
 mod jira_create;
 mod support;

@@ -36,7 +36,8 @@ fn board_json(store: &Store, idx: usize, base: &str) -> Value {
     })
 }
 
-fn sprint_json(store: &Store, idx: usize, base: &str) -> Value {
+/// One sprint as `/rest/agile/1.0` renders it.
+pub fn sprint_json(store: &Store, idx: usize, base: &str) -> Value {
     let Some(s) = store.sprints.get(idx) else {
         return Value::Null;
     };
@@ -47,19 +48,24 @@ fn sprint_json(store: &Store, idx: usize, base: &str) -> Value {
         "state": s.state,
         "name": s.name,
         "originBoardId": board,
-        "goal": "",
+        "goal": s.goal,
     });
-    if s.state != "future" {
-        v["startDate"] = json!(ts(s.start));
-        v["endDate"] = json!(ts(s.end));
-    }
-    if s.state == "closed" {
-        v["completeDate"] = json!(ts(s.end));
+    if let (Some(start), Some(end)) = (s.start, s.end) {
+        v["startDate"] = json!(ts(start));
+        v["endDate"] = json!(ts(end));
+        if s.state == "closed" {
+            v["completeDate"] = json!(ts(end));
+        }
     }
     v
 }
 
-fn page(q: &[(String, String)], items: Vec<Value>, with_total: bool) -> Result<Value, ApiError> {
+/// One `values[]` page of `items`.
+pub fn page(
+    q: &[(String, String)],
+    items: Vec<Value>,
+    with_total: bool,
+) -> Result<Value, ApiError> {
     let start = usize::try_from(int_param(q, "startAt")?.unwrap_or(0)).unwrap_or(usize::MAX);
     let max = usize::try_from(int_param(q, "maxResults")?.unwrap_or(50).min(50)).unwrap_or(50);
     let total = items.len();
@@ -72,7 +78,8 @@ fn page(q: &[(String, String)], items: Vec<Value>, with_total: bool) -> Result<V
     Ok(out)
 }
 
-fn board_index(store: &Store, id: &str) -> Result<usize, ApiError> {
+/// The index of board `id`, or a Jira 404.
+pub fn board_index(store: &Store, id: &str) -> Result<usize, ApiError> {
     store
         .boards
         .iter()

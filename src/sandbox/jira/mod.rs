@@ -1,5 +1,5 @@
 //! Jira platform REST API: Cloud `/rest/api/3` and Server/DC `/rest/api/2`; and the read
-//! side of Jira Software's `/rest/agile/1.0` (boards, sprints).
+//! Jira Software's `/rest/agile/1.0` (boards, sprints, sprint issues).
 //!
 //! Routes take the version as a path segment and pick the [`render::Flavour`] from it,
 //! so both flavours run the same handlers over the same data.
@@ -17,6 +17,7 @@ pub mod people;
 pub mod projects;
 pub mod render;
 pub mod search;
+pub mod sprints;
 pub mod workflow;
 pub mod worklog;
 
@@ -140,7 +141,25 @@ pub fn routes() -> Router<SandboxState> {
             "/rest/agile/1.0/board/{id}/sprint",
             get(agile::board_sprints),
         )
-        .route("/rest/agile/1.0/sprint/{id}", get(agile::sprint))
+        .route(
+            "/rest/agile/1.0/sprint/{id}",
+            get(agile::sprint)
+                .post(sprints::partial_update)
+                .put(sprints::full_update),
+        )
+        .route(
+            "/rest/agile/1.0/board/{id}/issue",
+            get(sprints::board_issues),
+        )
+        .route(
+            "/rest/agile/1.0/sprint/{id}/issue",
+            get(sprints::sprint_issues).post(sprints::move_to_sprint),
+        )
+        .route("/rest/agile/1.0/sprint", post(sprints::create_sprint))
+        .route(
+            "/rest/agile/1.0/backlog/issue",
+            post(sprints::move_to_backlog),
+        )
         .route("/rest/api/{ver}/serverInfo", get(meta::server_info))
         .route(
             "/rest/api/3/search/jql",

@@ -237,8 +237,13 @@ impl Ctx<'_> {
             return Value::Null;
         };
         let board = self.store.boards.get(s.board).map(|b| b.id).unwrap_or(0);
-        json!({"id": s.id, "name": s.name, "state": s.state, "boardId": board,
-               "startDate": ts(s.start), "endDate": ts(s.end), "goal": ""})
+        let mut v = json!({"id": s.id, "name": s.name, "state": s.state, "boardId": board,
+               "goal": s.goal});
+        if let (Some(start), Some(end)) = (s.start, s.end) {
+            v["startDate"] = json!(ts(start));
+            v["endDate"] = json!(ts(end));
+        }
+        v
     }
 
     fn links(&self, idx: usize) -> Value {

@@ -48,8 +48,9 @@ pub(crate) fn agile(store: &mut Store) {
                 name: format!("{key} Sprint {n}"),
                 state,
                 board: store.boards.len() - 1,
-                start,
-                end: start + 14 * DAY,
+                start: Some(start),
+                end: Some(start + 14 * DAY),
+                goal: String::new(),
             });
         }
     }

@@ -2,6 +2,7 @@
 
 mod add_watcher;
 mod add_worklog;
+mod agile;
 mod batch;
 mod comments;
 mod common;
@@ -28,6 +29,7 @@ mod search;
 mod search_assignable_users;
 mod search_projects;
 pub mod shape;
+mod sprint_writes;
 mod transitions;
 mod update_issue;
 mod update_version;
@@ -76,6 +78,8 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     ];
     tools.extend(project_lists::tools(env));
     tools.extend(create_version::tools(env));
+    tools.extend(agile::tools(env));
+    tools.extend(sprint_writes::tools(env));
     tools
 }
 

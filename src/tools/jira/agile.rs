@@ -1,0 +1,422 @@
+//! Jira Software read tools: `jira_get_agile_boards`, `jira_get_board_issues`,
+//! `jira_get_sprints_from_board` and `jira_get_sprint_issues`, plus the board and sprint
+//! shapes and the project-filter checks the sprint write tools share.
+//!
+//! Boards and sprints carry no project key of their own: with `JIRA_PROJECTS_FILTER` set,
+//! a board is in scope when its location project is, and a sprint when its origin board is
+//! (one read each, before anything else is fetched or written).
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::common::tri;
+use super::{DEFAULT_FIELDS, project_of, shape};
+use crate::atlassian::jira::agile::{self, BoardQuery, IssueQuery};
+use crate::atlassian::{CallAuth, ServiceClient};
+use crate::tools::env::ToolEnv;
+use crate::tools::output::{json_output, time_value, upstream_error};
+use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
+use crate::tools::typed::{Logic, Meta, Typed};
+
+/// Arguments of `jira_get_agile_boards`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardsArgs {
+    /// Part of the board name.
+    board_name: Option<String>,
+    /// e.g. PROJ.
+    project_key: Option<String>,
+    /// scrum or kanban.
+    board_type: Option<String>,
+    /// Offset.
+    #[schemars(range(min = 0), extend("default" = 0))]
+    start_at: Option<u64>,
+    /// 1-50.
+    #[schemars(range(min = 1, max = 50), extend("default" = 10))]
+    limit: Option<u32>,
+}
+
+/// Arguments of `jira_get_board_issues`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardIssuesArgs {
+    /// Board id from jira_get_agile_boards.
+    board_id: String,
+    /// JQL narrowing the board's issues, e.g. status = "In Progress"; "" for all.
+    jql: String,
+    /// Comma list of field ids.
+    #[schemars(extend("default" = DEFAULT_FIELDS))]
+    fields: Option<String>,
+    /// Offset.
+    #[schemars(range(min = 0), extend("default" = 0))]
+    start_at: Option<u64>,
+    /// 1-50.
+    #[schemars(range(min = 1, max = 50), extend("default" = 10))]
+    limit: Option<u32>,
+    /// Comma list of expansions.
+    #[schemars(extend("default" = "version"))]
+    expand: Option<String>,
+}
+
+/// Arguments of `jira_get_sprints_from_board`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SprintsArgs {
+    /// Board id from jira_get_agile_boards.
+    board_id: String,
+    /// future, active or closed (comma list); all when omitted.
+    state: Option<String>,
+    /// Offset.
+    #[schemars(range(min = 0), extend("default" = 0))]
+    start_at: Option<u64>,
+    /// 1-50.
+    #[schemars(range(min = 1, max = 50), extend("default" = 10))]
+    limit: Option<u32>,
+}
+
+/// Arguments of `jira_get_sprint_issues`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SprintIssuesArgs {
+    /// Sprint id from jira_get_sprints_from_board.
+    sprint_id: String,
+    /// Comma list of field ids.
+    #[schemars(extend("default" = DEFAULT_FIELDS))]
+    fields: Option<String>,
+    /// Offset.
+    #[schemars(range(min = 0), extend("default" = 0))]
+    start_at: Option<u64>,
+    /// 1-50.
+    #[schemars(range(min = 1, max = 50), extend("default" = 10))]
+    limit: Option<u32>,
+}
+
+struct Boards(Arc<ToolEnv>);
+struct BoardIssues(Arc<ToolEnv>);
+struct Sprints(Arc<ToolEnv>);
+struct SprintIssues(Arc<ToolEnv>);
+
+fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+    Meta {
+        name,
+        title,
+        description,
+        toolset: "jira_agile",
+        product: Product::Jira,
+        access: Access::Read,
+        destructive: false,
+        idempotent: true,
+        availability: Availability::BOTH,
+    }
+}
+
+/// The four read tools.
+pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
+    vec![
+        Typed::tool(
+            meta(
+                "jira_get_agile_boards",
+                "Get Jira agile boards",
+                "Find Scrum/Kanban boards by name, project or type; gives the board ids other agile tools need.",
+            ),
+            Boards(env.clone()),
+        ),
+        Typed::tool(
+            meta(
+                "jira_get_board_issues",
+                "Get Jira board issues",
+                "Issues on a board, optionally narrowed by JQL.",
+            ),
+            BoardIssues(env.clone()),
+        ),
+        Typed::tool(
+            meta(
+                "jira_get_sprints_from_board",
+                "Get Jira board sprints",
+                "A board's sprints with state, dates and goal; gives sprint ids.",
+            ),
+            Sprints(env.clone()),
+        ),
+        Typed::tool(
+            meta(
+                "jira_get_sprint_issues",
+                "Get Jira sprint issues",
+                "Issues in a sprint.",
+            ),
+            SprintIssues(env.clone()),
+        ),
+    ]
+}
+
+/// One board as agents get it.
+pub fn board(b: &Value) -> Value {
+    json!({
+        "id": b["id"],
+        "name": b["name"],
+        "type": b["type"],
+        "project_key": b["location"]["projectKey"],
+        "project_name": b["location"]["projectName"],
+    })
+}
+
+/// One sprint as agents get it.
+pub fn sprint(s: &Value) -> Value {
+    json!({
+        "id": s["id"],
+        "name": s["name"],
+        "state": s["state"],
+        "board_id": s["originBoardId"],
+        "start_date": time_value(s.get("startDate")),
+        "end_date": time_value(s.get("endDate")),
+        "complete_date": time_value(s.get("completeDate")),
+        "goal": s["goal"].as_str().filter(|g| !g.is_empty()),
+    })
+}
+
+fn in_filter(env: &ToolEnv, project: Option<&str>) -> bool {
+    env.jira_projects.is_empty()
+        || project.is_some_and(|p| env.jira_projects.iter().any(|f| f.eq_ignore_ascii_case(p)))
+}
+
+fn outside(what: &str, env: &ToolEnv) -> ToolOutput {
+    ToolOutput::error(format!(
+        "{what} belongs to a project outside the ones this server may use ({}). Use a board of one of them.",
+        env.jira_projects.join(", ")
+    ))
+}
+
+/// Refuses a board outside `JIRA_PROJECTS_FILTER` (one board read when a filter is set).
+pub async fn guard_board(
+    env: &ToolEnv,
+    client: &ServiceClient,
+    auth: &CallAuth,
+    board_id: &str,
+) -> Result<(), ToolOutput> {
+    if env.jira_projects.is_empty() {
+        return Ok(());
+    }
+    let b = agile::board(client, auth, board_id)
+        .await
+        .map_err(|e| upstream_error(&e))?;
+    if in_filter(env, b["location"]["projectKey"].as_str()) {
+        Ok(())
+    } else {
+        Err(outside(&format!("Board {board_id}"), env))
+    }
+}
+
+/// Refuses a sprint whose board is outside `JIRA_PROJECTS_FILTER` (reads the sprint and
+/// its board when a filter is set; nothing otherwise).
+pub async fn guard_sprint(
+    env: &ToolEnv,
+    client: &ServiceClient,
+    auth: &CallAuth,
+    sprint_id: &str,
+) -> Result<(), ToolOutput> {
+    if env.jira_projects.is_empty() {
+        return Ok(());
+    }
+    let s = agile::sprint(client, auth, sprint_id)
+        .await
+        .map_err(|e| upstream_error(&e))?;
+    let board_id = s["originBoardId"].to_string();
+    guard_board(env, client, auth, &board_id)
+        .await
+        .map_err(|_| outside(&format!("Sprint {sprint_id}"), env))
+}
+
+/// An id argument trimmed, or the message naming the tool that gives it.
+pub(super) fn id_arg(value: &str, name: &str, from: &str) -> Result<String, ToolOutput> {
+    let v = value.trim();
+    if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ToolOutput::error(format!(
+            "{name} {v:?} is not a numeric id; get one from {from}."
+        )));
+    }
+    Ok(v.to_owned())
+}
+
+fn fields_arg(fields: Option<&str>) -> &str {
+    fields
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .unwrap_or(DEFAULT_FIELDS)
+}
+
+/// Shapes an issue page, dropping issues of projects outside the filter.
+fn issue_list(env: &ToolEnv, client: &ServiceClient, page: &Value, head: Value) -> ToolOutput {
+    let issues: Vec<Value> = page["issues"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| in_filter(env, i["key"].as_str().and_then(project_of).as_deref()))
+        .map(|i| shape::issue(i, client.site(), 0, None))
+        .collect();
+    let mut out = head;
+    out["start_at"] = page["startAt"].clone();
+    out["total"] = page["total"].clone();
+    out["issues"] = Value::Array(issues);
+    json_output(out)
+}
+
+impl Logic for Boards {
+    type Args = BoardsArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: BoardsArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let project = args
+            .project_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_ascii_uppercase);
+        if let Some(p) = &project
+            && !in_filter(env, Some(p))
+        {
+            return outside(&format!("Project {p}"), env);
+        }
+        let kind = args
+            .board_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_ascii_lowercase);
+        let q = BoardQuery {
+            name: args.board_name.as_deref().filter(|n| !n.trim().is_empty()),
+            project: project.as_deref(),
+            kind: kind.as_deref(),
+            start_at: args.start_at.unwrap_or(0),
+            max_results: args.limit.unwrap_or(10).clamp(1, 50),
+        };
+        let page = tri!(
+            agile::boards(client, &auth, &q)
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        let boards: Vec<Value> = page["values"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|b| in_filter(env, b["location"]["projectKey"].as_str()))
+            .map(board)
+            .collect();
+        json_output(json!({
+            "start_at": q.start_at,
+            "is_last": page["isLast"],
+            "total": page["total"],
+            "boards": boards,
+        }))
+    }
+}
+
+impl Logic for BoardIssues {
+    type Args = BoardIssuesArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: BoardIssuesArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let board_id = tri!(id_arg(&args.board_id, "board_id", "jira_get_agile_boards"));
+        tri!(guard_board(env, client, &auth, &board_id).await);
+        let q = IssueQuery {
+            owner: agile::board_owner(&board_id),
+            jql: Some(args.jql.trim()).filter(|j| !j.is_empty()),
+            fields: fields_arg(args.fields.as_deref()),
+            expand: args.expand.as_deref().filter(|e| !e.trim().is_empty()),
+            start_at: args.start_at.unwrap_or(0),
+            max_results: args.limit.unwrap_or(10).clamp(1, 50),
+        };
+        let page = tri!(
+            agile::issues(client, &auth, &q)
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        issue_list(env, client, &page, json!({"board_id": board_id}))
+    }
+}
+
+impl Logic for Sprints {
+    type Args = SprintsArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: SprintsArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let board_id = tri!(id_arg(&args.board_id, "board_id", "jira_get_agile_boards"));
+        let state = args
+            .state
+            .as_deref()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty());
+        if let Some(s) = &state
+            && let Some(bad) = s
+                .split(',')
+                .map(str::trim)
+                .find(|x| !matches!(*x, "future" | "active" | "closed"))
+        {
+            return ToolOutput::error(format!(
+                "state {bad:?} is not a sprint state; use future, active or closed."
+            ));
+        }
+        tri!(guard_board(env, client, &auth, &board_id).await);
+        let start_at = args.start_at.unwrap_or(0);
+        let page = tri!(
+            agile::board_sprints(
+                client,
+                &auth,
+                &board_id,
+                state.as_deref(),
+                start_at,
+                args.limit.unwrap_or(10).clamp(1, 50),
+            )
+            .await
+            .map_err(|e| upstream_error(&e))
+        );
+        let sprints: Vec<Value> = page["values"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(sprint)
+            .collect();
+        json_output(json!({
+            "board_id": board_id,
+            "start_at": start_at,
+            "is_last": page["isLast"],
+            "sprints": sprints,
+        }))
+    }
+}
+
+impl Logic for SprintIssues {
+    type Args = SprintIssuesArgs;
+
+    async fn run(&self, ctx: &ToolContext, args: SprintIssuesArgs) -> ToolOutput {
+        let env = &self.0;
+        let (client, auth) = tri!(env.jira_call(ctx));
+        let sprint_id = tri!(id_arg(
+            &args.sprint_id,
+            "sprint_id",
+            "jira_get_sprints_from_board"
+        ));
+        tri!(guard_sprint(env, client, &auth, &sprint_id).await);
+        let q = IssueQuery {
+            owner: agile::sprint_owner(&sprint_id),
+            jql: None,
+            fields: fields_arg(args.fields.as_deref()),
+            expand: None,
+            start_at: args.start_at.unwrap_or(0),
+            max_results: args.limit.unwrap_or(10).clamp(1, 50),
+        };
+        let page = tri!(
+            agile::issues(client, &auth, &q)
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        issue_list(env, client, &page, json!({"sprint_id": sprint_id}))
+    }
+}
