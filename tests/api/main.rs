@@ -5,6 +5,7 @@ mod cli;
 mod config_docs;
 mod health;
 mod helpers;
+mod jira_attachments;
 mod jira_fields_batch;
 mod jira_issue_writes;
 mod jira_links;

@@ -1,6 +1,7 @@
 //! Jira REST calls: Cloud `/rest/api/3` (ADF, enhanced JQL search with `nextPageToken`) and
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
+pub mod attachments;
 pub mod comments;
 pub mod fields;
 pub mod issue_write;
