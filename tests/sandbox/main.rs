@@ -5,5 +5,6 @@ mod auth_faults;
 mod confluence;
 mod contract;
 mod jira;
+mod jira_attachments;
 mod jira_create;
 mod support;

@@ -8,16 +8,16 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::sandbox::auth::CurrentUser;
 use crate::sandbox::error::{ApiError, Family};
-use crate::sandbox::jira::flavour;
 use crate::sandbox::jira::issues::find;
 use crate::sandbox::jira::render::{Ctx, Flavour};
+use crate::sandbox::jira::{flavour, params};
 use crate::sandbox::model::{Attachment, Issue, Store};
 use crate::sandbox::timefmt::{jira as ts, now_secs};
 use crate::sandbox::{SandboxState, base_url};
@@ -172,12 +172,27 @@ fn content(state: &SandboxState, id: &str) -> Result<Response, ApiError> {
         .into_response())
 }
 
-/// Cloud `GET /rest/api/3/attachment/content/{id}` (served directly, not redirected).
+/// Cloud `GET /rest/api/3/attachment/content/{id}`: like Jira Cloud, a 303 to where the
+/// bytes are (here the same URL with `redirect=false`, which Jira also honours by serving
+/// the content directly), so clients must follow redirects.
 pub async fn content_cloud(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    content(&state, &id)
+    if params(&q, "redirect").first() == Some(&"false") {
+        return content(&state, &id);
+    }
+    if !state.store().attachments.iter().any(|a| a.id == id) {
+        return Err(missing(&id));
+    }
+    let location = format!(
+        "{}/rest/api/3/attachment/content/{}?redirect=false",
+        base_url(&headers),
+        encode(&id)
+    );
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
 }
 
 /// Server/DC `GET /secure/attachment/{id}/{filename}`; the name must match, as in Jira.
