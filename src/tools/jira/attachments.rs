@@ -53,7 +53,7 @@ pub(super) fn download_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_download_attachments",
             "Download Jira attachments",
-            "Return every attachment of an issue as an embedded resource (base64 with its MIME type), plus a JSON summary.",
+            "Every attachment of an issue as embedded resources (base64, MIME type), after a JSON summary.",
         ),
         Download(env),
     )
@@ -64,7 +64,7 @@ pub(super) fn images_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_get_issue_images",
             "Get Jira issue images",
-            "Return the image attachments of an issue (PNG, JPEG, GIF, ...) as images you can look at.",
+            "The image attachments of an issue as image content you can look at.",
         ),
         Images(env),
     )

@@ -30,7 +30,7 @@ pub struct UpdateArgs {
     additional_fields: Option<JsonObject>,
     /// Comma-separated names.
     components: Option<String>,
-    /// Files to attach: JSON list of {"filename", "content_base64", "mime_type"?}; file paths only where the server allows.
+    /// JSON list of {"filename","content_base64","mime_type"?}.
     attachments: Option<String>,
     /// Fields to return, or *all.
     #[schemars(extend("default" = "*all"))]
@@ -84,7 +84,7 @@ pub(super) fn update_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_update_issue",
             "Update Jira issue",
-            "Change fields of an issue and/or attach files (base64); returns it updated.",
+            "Change fields of an issue and/or attach files; returns it updated.",
             false,
             true,
         ),
