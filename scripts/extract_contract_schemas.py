@@ -88,6 +88,30 @@ OPERATIONS = [
     ("confluence-dc-get-content", "confluence-dc-10.0.3.json", "/rest/api/content", "get", "200"),
     ("confluence-dc-search", "confluence-dc-10.0.3.json", "/rest/api/content/search", "get", "200"),
     ("confluence-dc-user-current", "confluence-dc-10.0.3.json", "/rest/api/user/current", "get", "200"),
+    ("confluence-cloud-v2-create-page", "confluence-cloud-v2.json", "/pages", "post", "200"),
+    ("confluence-cloud-v2-update-page", "confluence-cloud-v2.json", "/pages/{id}", "put", "200"),
+    ("confluence-cloud-v2-get-child-pages", "confluence-cloud-v2.json", "/pages/{id}/children", "get", "200"),
+    ("confluence-cloud-v2-get-pages-in-space", "confluence-cloud-v2.json", "/spaces/{id}/pages", "get", "200"),
+    ("confluence-cloud-v2-get-page-versions", "confluence-cloud-v2.json", "/pages/{id}/versions", "get", "200"),
+    ("confluence-cloud-v2-get-page-labels", "confluence-cloud-v2.json", "/pages/{id}/labels", "get", "200"),
+    ("confluence-cloud-v2-get-page-footer-comments", "confluence-cloud-v2.json", "/pages/{id}/footer-comments", "get", "200"),
+    ("confluence-cloud-v2-get-footer-comment", "confluence-cloud-v2.json", "/footer-comments/{comment-id}", "get", "200"),
+    ("confluence-cloud-v2-get-footer-comment-children", "confluence-cloud-v2.json", "/footer-comments/{id}/children", "get", "200"),
+    ("confluence-cloud-v2-create-footer-comment", "confluence-cloud-v2.json", "/footer-comments", "post", "201"),
+    ("confluence-cloud-v1-add-labels", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/label", "post", "200"),
+    ("confluence-cloud-v1-move-page", "confluence-cloud-v1.json", "/wiki/rest/api/content/{pageId}/move/{position}/{targetId}", "put", "200"),
+    ("confluence-cloud-v1-copy-page", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/copy", "post", "200"),
+    ("confluence-dc-create-content", "confluence-dc-10.0.3.json", "/rest/api/content", "post", "200"),
+    ("confluence-dc-update-content", "confluence-dc-10.0.3.json", "/rest/api/content/{contentId}", "put", "200"),
+    ("confluence-dc-get-child-pages", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/{type}", "get", "200"),
+    ("confluence-dc-get-comments", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/comment", "get", "200"),
+    ("confluence-dc-get-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "get", "200"),
+    ("confluence-dc-get-space", "confluence-dc-10.0.3.json", "/rest/api/space/{spaceKey}", "get", "200"),
+    ("confluence-cloud-v1-get-restrictions", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/restriction", "get", "200"),
+    ("confluence-cloud-v1-update-restrictions", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/restriction", "put", "200"),
+    ("confluence-dc-get-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction/byOperation", "get", "200"),
+    ("confluence-dc-update-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction", "put", "200"),
+    ("confluence-dc-add-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "post", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}
@@ -140,7 +164,11 @@ def convert(node, defs_needed):
 
 def extract(spec, path, method, status):
     op = spec["paths"][path][method]
-    schema = op["responses"][status]["content"]["application/json"]["schema"]
+    content = op["responses"][status]["content"]
+    # Some operations declare `application/json;charset=UTF-8` only.
+    media = "application/json" if "application/json" in content else next(
+        k for k in content if k.startswith("application/json"))
+    schema = content[media]["schema"]
     pending = []
     root = convert(schema, pending)
     defs = {}

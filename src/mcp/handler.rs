@@ -118,15 +118,21 @@ fn now_rfc3339() -> String {
 /// The MCP description of a tool, annotations included.
 pub fn to_mcp_tool(spec: &ToolSpec) -> McpTool {
     let read = spec.access == Access::Read;
+    // tools/list sits in every agent's context, so hints that only restate the spec's
+    // defaults are left out (readOnlyHint false, idempotentHint false, openWorldHint true —
+    // every tool here talks to Jira or Confluence); destructive/idempotent mean something
+    // only for tools that write, so read tools omit them. destructiveHint is always given for
+    // writes because its default (true) would be wrong for most of them.
     let annotations = ToolAnnotations::from_raw(
         Some(spec.title.to_owned()),
-        Some(read),
-        Some(!read && spec.destructive),
-        Some(read || spec.idempotent),
-        Some(true),
+        read.then_some(true),
+        (!read).then_some(spec.destructive),
+        (!read && spec.idempotent).then_some(true),
+        None,
     );
+    // The title travels once, in the annotations: tools/list is read into every agent's
+    // context, so every repeated byte costs.
     McpTool::new(spec.name, spec.description, spec.input_schema.clone())
-        .with_title(spec.title)
         .with_annotations(annotations)
 }
 
@@ -267,17 +273,18 @@ mod tests {
     fn annotations_follow_the_declaration() {
         let t = to_mcp_tool(&spec(Access::Write, true));
         let a = t.annotations.expect("annotations");
-        assert_eq!(a.read_only_hint, Some(false));
+        assert_eq!(a.read_only_hint, None, "false is the default");
         assert_eq!(a.destructive_hint, Some(true));
-        assert_eq!(a.idempotent_hint, Some(false));
-        assert_eq!(a.open_world_hint, Some(true));
+        assert_eq!(a.idempotent_hint, None, "false is the default");
+        assert_eq!(a.open_world_hint, None, "open world is the default");
         assert_eq!(a.title.as_deref(), Some("Delete issue"));
         let r = to_mcp_tool(&spec(Access::Read, false))
             .annotations
             .expect("annotations");
         assert_eq!(
             (r.read_only_hint, r.destructive_hint, r.idempotent_hint),
-            (Some(true), Some(false), Some(true))
+            (Some(true), None, None),
+            "write hints mean nothing for a read tool"
         );
     }
 

@@ -1,6 +1,8 @@
 //! Sandbox-only admin endpoints (no authentication; never faulted):
 //! `GET|POST|DELETE /__sandbox/faults` to read, arm or clear faults, and
-//! `POST /__sandbox/reset` to return to the seed data set (also clears faults).
+//! `POST /__sandbox/reset` to return to the seed data set (also clears faults), and
+//! `POST /__sandbox/confluence/concurrent-edit/{page_id}` to make another user edit that page
+//! just before the next update of it arrives (a deterministic version conflict).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,6 +20,10 @@ pub fn routes() -> Router<SandboxState> {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/__sandbox/reset", post(reset))
+        .route(
+            "/__sandbox/confluence/concurrent-edit/{id}",
+            post(crate::sandbox::confluence::pages::arm_concurrent_edit),
+        )
 }
 
 async fn get_faults(State(s): State<SandboxState>) -> Json<FaultConfig> {

@@ -167,6 +167,7 @@ impl Cql {
     /// Matching page indexes, sorted (without `ORDER BY`: page order, i.e. by id).
     pub fn run(&self, store: &Store, ctx: Context) -> Vec<usize> {
         let mut hits: Vec<usize> = (0..store.pages.len())
+            .filter(|&i| !store.pages[i].trashed)
             .filter(|&i| {
                 self.query
                     .filter

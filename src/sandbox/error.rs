@@ -113,6 +113,7 @@ fn v2_code(status: StatusCode) -> &'static str {
         401 => "UNAUTHORIZED",
         403 => "FORBIDDEN",
         404 => "NOT_FOUND",
+        409 => "CONFLICT",
         410 => "GONE",
         429 => "TOO_MANY_REQUESTS",
         503 => "SERVICE_UNAVAILABLE",

@@ -217,6 +217,29 @@ pub struct PageComment {
     pub body: RichText,
     /// Created (unix seconds).
     pub created: i64,
+    /// Storage body as written through the API (seeded comments derive it from `body`).
+    pub storage: Option<String>,
+    /// Id of the comment this one replies to.
+    pub parent: Option<String>,
+}
+
+/// An earlier version of a page, kept when the page is updated.
+#[derive(Debug, Clone)]
+pub struct PageVersion {
+    /// Version number.
+    pub number: u64,
+    /// Title at that version.
+    pub title: String,
+    /// Storage body at that version.
+    pub storage: String,
+    /// Who made it (user index).
+    pub author: usize,
+    /// When (unix seconds).
+    pub when: i64,
+    /// Version message.
+    pub message: String,
+    /// Minor edit.
+    pub minor: bool,
 }
 
 /// A Confluence page.
@@ -248,6 +271,19 @@ pub struct Page {
     pub version: u64,
     /// Footer comments.
     pub comments: Vec<PageComment>,
+    /// Storage body as written through the API; seeded pages derive it from `body`.
+    pub storage: Option<String>,
+    /// Earlier versions, oldest first (seeded pages start without any).
+    pub history: Vec<PageVersion>,
+    /// Message of the current version.
+    pub message: String,
+    /// Whether the current version was a minor edit.
+    pub minor: bool,
+    /// Deleted (in the trash): invisible to every read, kept so indexes stay stable.
+    pub trashed: bool,
+    /// Content restrictions: (operation `read`|`update`, `user`|`group`, user index as a
+    /// string or group name).
+    pub restrictions: Vec<(String, String, String)>,
 }
 
 /// Everything the sandbox knows; guarded by one lock in `SandboxState`.
@@ -293,6 +329,9 @@ pub struct Store {
     pub bulk_tasks: Vec<(String, serde_json::Value)>,
     /// Files attached to issues, oldest first.
     pub attachments: Vec<Attachment>,
+    /// Page ids whose next update meets a concurrent edit by another user (tests arm this
+    /// through `/__sandbox/confluence/concurrent-edit/{id}` to provoke a 409).
+    pub concurrent_edits: Vec<String>,
 }
 
 /// A file attached to an issue, with its bytes.
@@ -388,9 +427,19 @@ impl Store {
             .position(|i| i.id == id_or_key || i.key.eq_ignore_ascii_case(id_or_key))
     }
 
-    /// Finds a page by id.
+    /// Finds a page by id (trashed pages are not found).
     pub fn page_index(&self, id: &str) -> Option<usize> {
-        self.pages.iter().position(|p| p.id == id)
+        self.pages.iter().position(|p| p.id == id && !p.trashed)
+    }
+
+    /// Finds a footer comment by id: (page index, comment index).
+    pub fn comment_index(&self, id: &str) -> Option<(usize, usize)> {
+        self.pages.iter().enumerate().find_map(|(pi, p)| {
+            (!p.trashed)
+                .then(|| p.comments.iter().position(|c| c.id == id))
+                .flatten()
+                .map(|ci| (pi, ci))
+        })
     }
 
     /// Allocates a fresh numeric id.

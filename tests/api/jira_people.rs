@@ -297,7 +297,11 @@ async fn user_watcher_worklog_project_and_link_tools_are_listed_small_with_hones
         ("jira_link_to_epic", false, false),
     ] {
         let t = find(name);
-        assert_eq!(t["annotations"]["readOnlyHint"], read_only, "{name}");
+        assert_eq!(
+            t["annotations"]["readOnlyHint"].as_bool().unwrap_or(false),
+            read_only,
+            "{name}"
+        );
         if !read_only {
             assert_eq!(t["annotations"]["destructiveHint"], destructive, "{name}");
         }

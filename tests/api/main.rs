@@ -1,8 +1,13 @@
 //! Integration tests: the real application on a loopback port, real MCP over real HTTP.
 
 mod bad_input;
+mod budget;
 mod cli;
 mod config_docs;
+mod confluence_pages;
+mod confluence_restrictions;
+mod confluence_social;
+mod confluence_versions;
 mod health;
 mod helpers;
 mod jira_attachments;

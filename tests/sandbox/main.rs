@@ -4,6 +4,7 @@
 mod auth_faults;
 mod confluence;
 mod contract;
+mod contract_pages;
 mod jira;
 mod jira_attachments;
 mod jira_create;

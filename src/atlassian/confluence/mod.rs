@@ -4,11 +4,15 @@
 
 use serde_json::Value;
 
+pub mod pages;
+pub mod restrictions;
+pub mod social;
+
 use super::client::{CallAuth, ServiceClient};
 use super::error::{AtlassianError, ErrorKind};
 use crate::config::{Deployment, Product};
 
-fn encode(segment: &str) -> String {
+pub(crate) fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
@@ -41,7 +45,7 @@ pub struct Page {
     pub labels: Vec<String>,
 }
 
-fn from_v2(v: &Value) -> Page {
+pub(crate) fn from_v2(v: &Value) -> Page {
     Page {
         id: v["id"].as_str().unwrap_or_default().to_owned(),
         title: v["title"].as_str().unwrap_or_default().to_owned(),
@@ -68,7 +72,7 @@ fn from_v2(v: &Value) -> Page {
     }
 }
 
-fn from_v1(v: &Value) -> Page {
+pub(crate) fn from_v1(v: &Value) -> Page {
     Page {
         id: v["id"].as_str().unwrap_or_default().to_owned(),
         title: v["title"].as_str().unwrap_or_default().to_owned(),
@@ -104,7 +108,7 @@ fn from_v1(v: &Value) -> Page {
     }
 }
 
-const V1_EXPAND: &str = "body.storage,version,space,ancestors,history,metadata.labels";
+pub(crate) const V1_EXPAND: &str = "body.storage,version,space,ancestors,history,metadata.labels";
 
 /// A page by id.
 pub async fn get_page(
@@ -140,7 +144,7 @@ pub async fn get_page(
     }
 }
 
-async fn space_key_by_id(
+pub(crate) async fn space_key_by_id(
     client: &ServiceClient,
     auth: &CallAuth,
     space_id: &str,
@@ -152,7 +156,7 @@ async fn space_key_by_id(
     Ok(v["results"][0]["key"].as_str().map(str::to_owned))
 }
 
-async fn space_id_by_key(
+pub(crate) async fn space_id_by_key(
     client: &ServiceClient,
     auth: &CallAuth,
     key: &str,

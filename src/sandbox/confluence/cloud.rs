@@ -43,10 +43,20 @@ pub async fn get_page(
     let idx = store
         .page_index(&id)
         .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
-    Ok(Json(v2_page(&store, idx, body, &base)))
+    let mut page = v2_page(&store, idx, body, &base);
+    if let Some(v) = param(&q, "version") {
+        let v: u64 = v
+            .parse()
+            .map_err(|_| ApiError::bad_request(V2, format!("Invalid version '{v}'")))?;
+        if !super::cloud_pages::at_version(&store, idx, v, &mut page) {
+            return Err(ApiError::not_found(V2, format!("Version {v} not found")));
+        }
+    }
+    Ok(Json(page))
 }
 
-fn paged(results: Vec<Value>, next: Option<String>, base: &str) -> Response {
+/// A v2 list answer with `_links.next` and the `Link` header.
+pub fn paged(results: Vec<Value>, next: Option<String>, base: &str) -> Response {
     let mut links = json!({"base": format!("{base}/wiki")});
     if let Some(n) = &next {
         links["next"] = json!(n);
@@ -90,6 +100,7 @@ pub async fn get_pages(
                 .map(|s| s.id.as_str())
                 .unwrap_or("");
             wants_current
+                && !p.trashed
                 && title.is_none_or(|t| p.title == t)
                 && (space_ids.is_empty() || space_ids.iter().any(|s| s == space_id))
                 && (ids.is_empty() || ids.contains(&p.id))

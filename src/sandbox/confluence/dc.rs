@@ -48,13 +48,31 @@ pub async fn get_content(
 ) -> Result<Json<Value>, ApiError> {
     let base = base_url(&headers);
     let store = state.store();
-    let idx = store.page_index(&id).ok_or_else(|| {
-        ApiError::not_found(
+    let Some(idx) = store.page_index(&id) else {
+        if let Some((page, ci)) = store.comment_index(&id) {
+            return Ok(Json(super::dc_comments::render(
+                &store,
+                page,
+                ci,
+                &expand(&q),
+                &base,
+            )));
+        }
+        return Err(ApiError::not_found(
             V1,
             format!("No content found with id: ContentId{{id={id}}}"),
-        )
-    })?;
-    Ok(Json(dc_content(&store, idx, &expand(&q), &base)))
+        ));
+    };
+    let mut content = dc_content(&store, idx, &expand(&q), &base);
+    if let Some(v) = super::dc_pages::version_param(&q)?
+        && !super::dc_pages::at_version(&store, idx, v, &mut content, &base)
+    {
+        return Err(ApiError::not_found(
+            V1,
+            format!("No content found with id: ContentId{{id={id}}} and version {v}"),
+        ));
+    }
+    Ok(Json(content))
 }
 
 /// `GET /rest/api/content?title=&spaceKey=&type=page&start=&limit=&expand=`.
@@ -89,7 +107,9 @@ pub async fn list_content(
                     .get(p.space)
                     .map(|s| s.key.as_str())
                     .unwrap_or("");
-                title.is_none_or(|t| p.title == t) && space_key.is_none_or(|k| k == key)
+                !p.trashed
+                    && title.is_none_or(|t| p.title == t)
+                    && space_key.is_none_or(|k| k == key)
             })
             .collect()
     };

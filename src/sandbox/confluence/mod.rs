@@ -5,11 +5,17 @@
 //! next page (`_links.next`, and the `Link` header on v2).
 
 pub mod cloud;
+pub mod cloud_comments;
+pub mod cloud_pages;
 pub mod dc;
+pub mod dc_comments;
+pub mod dc_pages;
+pub mod pages;
 pub mod render;
+pub mod restrictions;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -19,14 +25,93 @@ use crate::sandbox::error::{ApiError, Family};
 /// Confluence routes.
 pub fn routes() -> Router<SandboxState> {
     Router::new()
-        .route("/wiki/api/v2/pages/{id}", get(cloud::get_page))
-        .route("/wiki/api/v2/pages", get(cloud::get_pages))
+        .route(
+            "/wiki/api/v2/pages/{id}",
+            get(cloud::get_page)
+                .put(cloud_pages::update_page)
+                .delete(cloud_pages::delete_page),
+        )
+        .route(
+            "/wiki/api/v2/pages",
+            get(cloud::get_pages).post(cloud_pages::create_page),
+        )
+        .route(
+            "/wiki/api/v2/pages/{id}/children",
+            get(cloud_pages::children),
+        )
+        .route(
+            "/wiki/api/v2/pages/{id}/versions",
+            get(cloud_pages::versions),
+        )
+        .route("/wiki/api/v2/pages/{id}/labels", get(cloud_pages::labels))
+        .route(
+            "/wiki/api/v2/spaces/{id}/pages",
+            get(cloud_pages::space_pages),
+        )
+        .route(
+            "/wiki/api/v2/pages/{id}/footer-comments",
+            get(cloud_comments::page_comments),
+        )
+        .route(
+            "/wiki/api/v2/footer-comments/{id}",
+            get(cloud_comments::get_comment),
+        )
+        .route(
+            "/wiki/api/v2/footer-comments/{id}/children",
+            get(cloud_comments::children),
+        )
+        .route("/wiki/api/v2/footer-comments", post(cloud_comments::create))
+        .route(
+            "/wiki/rest/api/content/{id}/label",
+            post(cloud_pages::add_label),
+        )
+        .route(
+            "/wiki/rest/api/content/{id}/move/{position}/{target}",
+            put(cloud_pages::move_page),
+        )
+        .route(
+            "/wiki/rest/api/content/{id}/copy",
+            post(cloud_pages::copy_page),
+        )
         .route("/wiki/api/v2/spaces", get(cloud::get_spaces))
         .route("/wiki/rest/api/search", get(cloud::search))
         .route("/wiki/rest/api/user/current", get(cloud::current_user))
         .route("/rest/api/content/search", get(dc::search))
-        .route("/rest/api/content/{id}", get(dc::get_content))
-        .route("/rest/api/content", get(dc::list_content))
+        .route(
+            "/rest/api/content/{id}",
+            get(dc::get_content)
+                .put(dc_pages::update_page)
+                .delete(dc_pages::delete_page),
+        )
+        .route(
+            "/rest/api/content",
+            get(dc::list_content).post(dc_pages::create_content),
+        )
+        .route(
+            "/rest/api/content/{id}/child/page",
+            get(dc_pages::child_pages),
+        )
+        .route("/rest/api/space/{key}", get(dc_pages::get_space))
+        .route(
+            "/wiki/rest/api/content/{id}/restriction",
+            get(restrictions::cloud_get).put(restrictions::cloud_put),
+        )
+        .route(
+            "/rest/api/content/{id}/restriction/byOperation",
+            get(restrictions::dc_get),
+        )
+        .route(
+            "/rest/api/content/{id}/restriction",
+            put(restrictions::dc_put),
+        )
+        .route(
+            "/rest/api/content/{id}/child/comment",
+            get(dc_comments::page_comments),
+        )
+        .route(
+            "/rest/api/content/{id}/label",
+            get(dc_pages::labels).post(dc_pages::add_label),
+        )
         .route("/rest/api/user/current", get(dc::current_user))
 }
 

@@ -11,7 +11,10 @@ use crate::sandbox::timefmt::confluence as ts;
 
 /// The storage-format (XHTML) body of a page.
 pub fn storage(page: &Page) -> String {
-    adf_to_html(&page.body.adf, true)
+    match &page.storage {
+        Some(s) => s.clone(),
+        None => adf_to_html(&page.body.adf, true),
+    }
 }
 
 fn account(store: &Store, idx: usize) -> String {
@@ -68,7 +71,7 @@ pub fn v2_page(store: &Store, idx: usize, body: Option<BodyFormat>, base: &str) 
     m.insert(
         "version".into(),
         json!({
-            "createdAt": ts(p.modified), "message": "", "number": p.version, "minorEdit": false,
+            "createdAt": ts(p.modified), "message": p.message, "number": p.version, "minorEdit": p.minor,
             "authorId": account(store, p.modifier)
         }),
     );
@@ -191,7 +194,7 @@ pub fn dc_content(store: &Store, idx: usize, expand: &BTreeSet<String>, base: &s
         expandable.remove("history");
     }
     if expand.contains("version") {
-        m.insert("version".into(), json!({"by": person(p.modifier), "when": ts(p.modified), "message": "", "number": p.version, "minorEdit": false, "hidden": false}));
+        m.insert("version".into(), json!({"by": person(p.modifier), "when": ts(p.modified), "message": p.message, "number": p.version, "minorEdit": p.minor, "hidden": false}));
         expandable.remove("version");
     }
     if expand.contains("ancestors") {

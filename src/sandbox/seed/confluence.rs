@@ -111,6 +111,8 @@ pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
                     author: rng.index(n_users),
                     body: RichText::from_adf(doc(vec![para(vec![text("Thanks, this helps.")])])),
                     created: t + 3 * HOUR,
+                    storage: None,
+                    parent: None,
                 });
             }
             let creator = if s == 0 && i == 1 {
@@ -138,6 +140,12 @@ pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
                 modified: t + i64::try_from(version - 1).unwrap_or(0) * DAY,
                 version,
                 comments,
+                storage: None,
+                history: Vec::new(),
+                message: String::new(),
+                minor: false,
+                trashed: false,
+                restrictions: Vec::new(),
             });
             t += i64::try_from(4 + rng.below(30)).unwrap_or(4) * HOUR;
         }

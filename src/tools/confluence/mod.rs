@@ -1,7 +1,27 @@
 //! Confluence tools.
 
+mod add_comment;
+mod add_label;
+mod common;
+mod copy_page;
+mod create_page;
+mod delete_page;
+mod diff;
+mod get_comments;
+mod get_labels;
 mod get_page;
+mod get_page_children;
+mod get_page_diff;
+mod get_page_history;
+mod get_page_restrictions;
+mod get_space_page_tree;
+mod move_page;
+mod reply_to_comment;
 mod search;
+mod section;
+mod set_page_restrictions;
+mod update_page;
+mod update_page_section;
 
 use std::sync::Arc;
 
@@ -10,7 +30,27 @@ use super::registry::Tool;
 
 /// Every Confluence tool.
 pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
-    vec![search::tool(env.clone()), get_page::tool(env.clone())]
+    vec![
+        search::tool(env.clone()),
+        get_page::tool(env.clone()),
+        get_page_children::tool(env.clone()),
+        get_space_page_tree::tool(env.clone()),
+        create_page::tool(env.clone()),
+        update_page::tool(env.clone()),
+        update_page_section::tool(env.clone()),
+        delete_page::tool(env.clone()),
+        get_page_history::tool(env.clone()),
+        get_page_diff::tool(env.clone()),
+        move_page::tool(env.clone()),
+        copy_page::tool(env.clone()),
+        get_labels::tool(env.clone()),
+        add_label::tool(env.clone()),
+        get_comments::tool(env.clone()),
+        add_comment::tool(env.clone()),
+        reply_to_comment::tool(env.clone()),
+        get_page_restrictions::tool(env.clone()),
+        set_page_restrictions::tool(env.clone()),
+    ]
 }
 
 /// The link a person opens for a Confluence web UI path.

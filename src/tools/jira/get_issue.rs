@@ -18,22 +18,21 @@ use crate::tools::typed::{Logic, Meta, Typed};
 pub struct Args {
     /// Issue key, e.g. PROJ-123.
     issue_key: String,
-    /// Comma-separated fields to return, or *all. Default: summary, status, assignee, reporter, labels, priority, type, dates, description.
-    #[schemars(extend("default" = DEFAULT_FIELDS))]
+    /// Comma-separated fields, or *all (default: the common ones).
     fields: Option<String>,
-    /// Comma-separated Jira expansions, e.g. renderedFields,changelog,transitions.
+    /// Expansions, e.g. changelog.
     expand: Option<String>,
-    /// How many of the newest comments to include (0-100).
+    /// Newest comments to include.
     #[schemars(range(min = 0, max = 100), extend("default" = 10))]
     comment_limit: Option<u32>,
-    /// Comma-separated issue property keys to return.
+    /// Comma-separated issue property keys.
     properties: Option<String>,
-    /// Record this read in the user's recently viewed issues.
+    /// Mark as recently viewed.
     #[schemars(extend("default" = true))]
     update_history: Option<bool>,
-    /// Comma-separated extras: changelog, transitions.
+    /// Extras: changelog, transitions.
     include: Option<String>,
-    /// Key custom fields by their display names instead of ids.
+    /// Key custom fields by name.
     #[schemars(extend("default" = false))]
     use_display_names: Option<bool>,
 }
@@ -45,7 +44,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_get_issue",
             title: "Get Jira issue",
-            description: "Get one Jira issue by key (e.g. PROJ-123): fields, description as Markdown and the newest comments. Use fields=*all for every field.",
+            description: "Get an issue by key (e.g. PROJ-123) with its description as Markdown and newest comments; fields=*all for every field.",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Read,

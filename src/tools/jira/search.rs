@@ -20,24 +20,23 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// JQL, e.g. project = PROJ AND status = "In Progress" ORDER BY updated DESC. Quote values with spaces; dates as "2024-01-31" or -7d.
+    /// JQL; quote values with spaces, dates as "2024-01-31" or -7d.
     jql: String,
-    /// Comma-separated fields to return, or *all.
-    #[schemars(extend("default" = DEFAULT_FIELDS))]
+    /// Comma-separated fields, or *all (default: the common ones).
     fields: Option<String>,
-    /// Issues per page (1-100).
+    /// Issues per page.
     #[schemars(range(min = 1, max = 100), extend("default" = 10))]
     limit: Option<u32>,
-    /// Offset of the first issue (Server/Data Center paging).
+    /// Offset (Server/DC).
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
-    /// Comma-separated project keys to search within (narrows the server's project filter).
+    /// Comma-separated project keys.
     projects_filter: Option<String>,
-    /// Comma-separated Jira expansions, e.g. renderedFields,changelog.
+    /// Expansions, e.g. changelog.
     expand: Option<String>,
-    /// next_page_token from the previous page (Cloud paging).
+    /// next_page_token of the last page (Cloud).
     page_token: Option<String>,
-    /// Key custom fields by their display names instead of ids.
+    /// Key custom fields by name.
     #[schemars(extend("default" = false))]
     use_display_names: Option<bool>,
 }
@@ -49,7 +48,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_search",
             title: "Search Jira issues",
-            description: "Search Jira with JQL, e.g. project = PROJ AND assignee = currentUser() ORDER BY updated DESC. Returns a page of issues; pass next_page_token (Cloud) or start_at (Server/DC) for the next.",
+            description: "Search issues with JQL, e.g. project = PROJ AND status = \"In Progress\" ORDER BY updated DESC. Next page: next_page_token (Cloud) or start_at (Server/DC).",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Read,

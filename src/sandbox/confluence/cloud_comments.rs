@@ -1,0 +1,222 @@
+//! Confluence Cloud v2 footer comments: a page's top-level comments, the replies to a
+//! comment, one comment, and creating a comment or a reply (`parentCommentId`).
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::sandbox::auth::CurrentUser;
+use crate::sandbox::confluence::cloud::paged;
+use crate::sandbox::confluence::{decode_cursor, encode_cursor, limit_param, param, query_string};
+use crate::sandbox::error::{ApiError, Family};
+use crate::sandbox::model::{PageComment, Store};
+use crate::sandbox::text::adf_to_html;
+use crate::sandbox::timefmt::{confluence as ts, now_secs};
+use crate::sandbox::{SandboxState, base_url};
+
+type Q = Query<Vec<(String, String)>>;
+const V2: Family = Family::ConfluenceV2;
+
+/// The storage body of a comment.
+pub fn comment_storage(c: &PageComment) -> String {
+    match &c.storage {
+        Some(s) => s.clone(),
+        None => adf_to_html(&c.body.adf, true),
+    }
+}
+
+fn render(store: &Store, page: usize, c: &PageComment, with_body: bool) -> Value {
+    let p = &store.pages[page];
+    let key = store
+        .spaces
+        .get(p.space)
+        .map(|s| s.key.clone())
+        .unwrap_or_default();
+    let mut v = json!({
+        "id": c.id, "status": "current", "title": format!("Re: {}", p.title), "pageId": p.id,
+        "version": {"createdAt": ts(c.created), "message": "", "number": 1, "minorEdit": false,
+            "authorId": store.users.get(c.author).map(|u| u.account_id.clone())},
+        "body": {},
+        "_links": {"webui": format!("/spaces/{key}/pages/{}?focusedCommentId={}", p.id, c.id)}
+    });
+    if let Some(parent) = &c.parent {
+        v["parentCommentId"] = json!(parent);
+    }
+    if with_body {
+        v["body"] = json!({"storage": {"representation": "storage", "value": comment_storage(c)}});
+    }
+    v
+}
+
+fn wants_body(q: &[(String, String)]) -> Result<bool, ApiError> {
+    match param(q, "body-format") {
+        None => Ok(false),
+        Some("storage") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            V2,
+            format!("Invalid body-format '{other}': the sandbox supports storage"),
+        )),
+    }
+}
+
+fn cursor_page(
+    q: &[(String, String)],
+    items: Vec<Value>,
+    path: &str,
+    base: &str,
+) -> Result<Response, ApiError> {
+    let limit = limit_param(q, "limit", 25, 250, V2)?.max(1);
+    let start = decode_cursor(param(q, "cursor"), V2)?;
+    let total = items.len();
+    let results: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
+    let end = start + results.len();
+    let next = (end < total).then(|| {
+        let mut pairs: Vec<(&str, String)> = q
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        pairs.push(("cursor", encode_cursor(end)));
+        format!("/wiki/api/v2{path}?{}", query_string(&pairs))
+    });
+    Ok(paged(results, next, base))
+}
+
+/// `GET /wiki/api/v2/pages/{id}/footer-comments`: top-level comments, oldest first.
+pub async fn page_comments(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let body = wants_body(&q)?;
+    let base = base_url(&headers);
+    let store = state.store();
+    let idx = store
+        .page_index(&id)
+        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
+    let items = store.pages[idx]
+        .comments
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .map(|c| render(&store, idx, c, body))
+        .collect();
+    cursor_page(&q, items, &format!("/pages/{id}/footer-comments"), &base)
+}
+
+/// `GET /wiki/api/v2/footer-comments/{id}/children`: direct replies.
+pub async fn children(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let body = wants_body(&q)?;
+    let base = base_url(&headers);
+    let store = state.store();
+    let (page, _) = store
+        .comment_index(&id)
+        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
+    let items = store.pages[page]
+        .comments
+        .iter()
+        .filter(|c| c.parent.as_deref() == Some(id.as_str()))
+        .map(|c| {
+            let mut v = render(&store, page, c, body);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("pageId");
+            }
+            v
+        })
+        .collect();
+    cursor_page(&q, items, &format!("/footer-comments/{id}/children"), &base)
+}
+
+/// `GET /wiki/api/v2/footer-comments/{id}`.
+pub async fn get_comment(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+) -> Result<Json<Value>, ApiError> {
+    let body = wants_body(&q)?;
+    let store = state.store();
+    let (page, ci) = store
+        .comment_index(&id)
+        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
+    Ok(Json(render(
+        &store,
+        page,
+        &store.pages[page].comments[ci],
+        body,
+    )))
+}
+
+/// Appends a comment (or reply) to page `page`; returns its index.
+pub fn add_comment(
+    store: &mut Store,
+    page: usize,
+    parent: Option<String>,
+    storage: &str,
+    me: usize,
+) -> usize {
+    let id = store.fresh_id();
+    let body = super::pages::storage_plain(storage);
+    let comments = &mut store.pages[page].comments;
+    comments.push(PageComment {
+        id,
+        author: me,
+        body,
+        created: now_secs(),
+        storage: Some(storage.to_owned()),
+        parent,
+    });
+    comments.len() - 1
+}
+
+/// `POST /wiki/api/v2/footer-comments` with `pageId` or `parentCommentId` (201).
+pub async fn create(
+    State(state): State<SandboxState>,
+    Extension(CurrentUser(me)): Extension<CurrentUser>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let b = &body["body"];
+    let storage = match b["representation"].as_str() {
+        Some("storage") => b["value"].as_str().unwrap_or_default().to_owned(),
+        other => {
+            return Err(ApiError::bad_request(
+                V2,
+                format!("Unsupported body representation {other:?}: the sandbox accepts storage"),
+            ));
+        }
+    };
+    if storage.trim().is_empty() {
+        return Err(ApiError::bad_request(V2, "Comment body cannot be empty"));
+    }
+    let mut store = state.store();
+    let (page, parent) = match (body["pageId"].as_str(), body["parentCommentId"].as_str()) {
+        (Some(p), None) => (
+            store
+                .page_index(p)
+                .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?,
+            None,
+        ),
+        (None, Some(c)) => (
+            store
+                .comment_index(c)
+                .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?
+                .0,
+            Some(c.to_owned()),
+        ),
+        _ => {
+            return Err(ApiError::bad_request(
+                V2,
+                "Provide exactly one of pageId or parentCommentId",
+            ));
+        }
+    };
+    let ci = add_comment(&mut store, page, parent, &storage, me);
+    let v = render(&store, page, &store.pages[page].comments[ci], true);
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}

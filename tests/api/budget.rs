@@ -1,0 +1,58 @@
+//! tools/list is read into every agent's context: its size is budgeted. The issues set 24 KB
+//! for the 48 core Jira tools and 18 KB for the 35 Confluence tools; until every tool exists
+//! the budget scales with the number present, so each addition has to fit its share.
+
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_with_sandbox;
+
+fn bytes(tools: &[&Value]) -> usize {
+    tools
+        .iter()
+        .map(|t| serde_json::to_string(t).expect("json").len())
+        .sum::<usize>()
+        + tools.len().saturating_sub(1)
+        + 2
+}
+
+#[tokio::test]
+async fn tools_list_fits_its_byte_budget_per_product() {
+    let sb = spawn_with_sandbox("cloud", &[]).await;
+    let (session, _) = sb.app.initialize().await;
+    let list = sb
+        .app
+        .rpc(session.as_deref(), 2, "tools/list", json!({}))
+        .await;
+    let tools: Vec<&Value> = list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .collect();
+    for (prefix, full_count, full_budget) in [
+        ("jira_", 48usize, 24 * 1024usize),
+        ("confluence_", 35, 18 * 1024),
+    ] {
+        let mine: Vec<&Value> = tools
+            .iter()
+            .copied()
+            .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
+            .collect();
+        let size = bytes(&mine);
+        let budget = full_budget * mine.len() / full_count;
+        let heaviest = mine
+            .iter()
+            .map(|t| {
+                (
+                    serde_json::to_string(t).expect("json").len(),
+                    t["name"].as_str().unwrap_or_default(),
+                )
+            })
+            .max();
+        assert!(
+            size <= budget,
+            "{prefix}* tools: {size} bytes for {} tools, budget {budget} (heaviest {heaviest:?})",
+            mine.len()
+        );
+    }
+    sb.stop().await;
+}
