@@ -82,6 +82,8 @@ OPERATIONS = [
     ("jira-cloud-changelog-bulkfetch", "jira-cloud-v3.json", "/rest/api/3/changelog/bulkfetch", "post", "200"),
     ("jira-cloud-bulk-move", "jira-cloud-v3.json", "/rest/api/3/bulk/issues/move", "post", "201"),
     ("jira-cloud-bulk-queue", "jira-cloud-v3.json", "/rest/api/3/bulk/queue/{taskId}", "get", "200"),
+    ("jira-cloud-get-attachment", "jira-cloud-v3.json", "/rest/api/3/attachment/{id}", "get", "200"),
+    ("jira-cloud-add-attachment", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/attachments", "post", "200"),
     ("confluence-cloud-v2-get-page", "confluence-cloud-v2.json", "/pages/{id}", "get", "200"),
     ("confluence-cloud-v2-get-pages", "confluence-cloud-v2.json", "/pages", "get", "200"),
     ("confluence-cloud-v2-get-spaces", "confluence-cloud-v2.json", "/spaces", "get", "200"),

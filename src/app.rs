@@ -438,6 +438,9 @@ pub fn tool_env(config: &Config) -> Result<Arc<ToolEnv>, String> {
         multi_tenant: config.tools.multi_tenant,
         jira_projects: config.atlassian.jira.filter.clone(),
         confluence_spaces: config.atlassian.confluence.filter.clone(),
+        attachment_max_bytes: config.tools.attachment_max_bytes,
+        stdio: config.server.transport == crate::config::Transport::Stdio,
+        attachments_dir: config.tools.attachments_dir.clone(),
     }))
 }
 

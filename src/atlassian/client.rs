@@ -49,6 +49,39 @@ pub struct JsonResponse {
     pub link: Option<String>,
 }
 
+/// A 2xx answer as it came: status, headers and bytes.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: header::HeaderMap,
+    /// Body.
+    pub bytes: bytes::Bytes,
+}
+
+/// A file sent in a multipart upload (form field `file`).
+#[derive(Debug, Clone)]
+pub struct FilePart {
+    /// File name as Jira will show it.
+    pub filename: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Content.
+    pub data: bytes::Bytes,
+}
+
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+pub enum RequestBody<'a> {
+    /// Nothing.
+    Empty,
+    /// A JSON document.
+    Json(&'a Value),
+    /// `multipart/form-data` with one `file` part per file.
+    Files(&'a [FilePart]),
+}
+
 /// The client of one product.
 pub struct ServiceClient {
     product: Product,
@@ -234,6 +267,46 @@ impl ServiceClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<JsonResponse, AtlassianError> {
+        let body = body.map_or(RequestBody::Empty, RequestBody::Json);
+        let raw = self
+            .call_raw(auth, method.clone(), path, query, body, None)
+            .await?;
+        let parsed = if raw.bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw.bytes).map_err(|e| {
+                AtlassianError::new(
+                    self.product,
+                    ErrorKind::Decode,
+                    format!("the response to {method} {path} is not JSON ({e})"),
+                )
+            })?
+        };
+        let link = raw
+            .headers
+            .get(header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(JsonResponse {
+            status: raw.status,
+            body: parsed,
+            link,
+        })
+    }
+
+    /// Sends one request with retries and returns the raw 2xx answer; a body longer than
+    /// `limit` bytes is refused while it streams in (`ErrorKind::TooLarge`), never buffered
+    /// whole. Multipart uploads carry `X-Atlassian-Token: no-check`, which Jira's XSRF
+    /// protection demands for form posts.
+    pub async fn call_raw(
+        &self,
+        auth: &CallAuth,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: RequestBody<'_>,
+        limit: Option<u64>,
+    ) -> Result<RawResponse, AtlassianError> {
         let chosen = self.choose_auth(auth)?;
         let url = match &auth.site {
             Some(site) => {
@@ -288,8 +361,30 @@ impl ServiceClient {
             if !query.is_empty() {
                 req = req.query(query);
             }
-            if let Some(b) = body {
-                req = req.json(b);
+            match &body {
+                RequestBody::Empty => {}
+                RequestBody::Json(b) => req = req.json(b),
+                RequestBody::Files(files) => {
+                    let mut form = reqwest::multipart::Form::new();
+                    for f in files.iter() {
+                        let part = reqwest::multipart::Part::stream(f.data.clone())
+                            .file_name(f.filename.clone())
+                            .mime_str(&f.mime_type)
+                            .map_err(|e| {
+                                AtlassianError::new(
+                                    self.product,
+                                    ErrorKind::Other,
+                                    format!("the MIME type {:?} is not valid: {e}", f.mime_type),
+                                )
+                            })?;
+                        form = form.part("file", part);
+                    }
+                    req = req.header("X-Atlassian-Token", "no-check").multipart(form);
+                }
+            }
+            if limit.is_some() {
+                // Attachment content is whatever type the file has, not JSON.
+                req = req.header(header::ACCEPT, "*/*");
             }
             let outcome = {
                 let _permit = self.permits.acquire().await.map_err(|_| {
@@ -299,26 +394,15 @@ impl ServiceClient {
                         "the client is shutting down",
                     )
                 })?;
-                send(req).await
+                send(req, limit).await
             };
             let (status, retry_after, failure) = match outcome {
                 Ok((status, headers, bytes)) if (200..300).contains(&status) => {
-                    let body = if bytes.is_empty() {
-                        Value::Null
-                    } else {
-                        serde_json::from_slice(&bytes).map_err(|e| {
-                            AtlassianError::new(
-                                self.product,
-                                ErrorKind::Decode,
-                                format!("the response to {method} {path} is not JSON ({e})"),
-                            )
-                        })?
-                    };
-                    let link = headers
-                        .get(header::LINK)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    return Ok(JsonResponse { status, body, link });
+                    return Ok(RawResponse {
+                        status,
+                        headers,
+                        bytes,
+                    });
                 }
                 Ok((status, headers, bytes)) => {
                     let retry_after = headers
@@ -331,6 +415,8 @@ impl ServiceClient {
                         AtlassianError::from_response(self.product, status, &bytes, retry_after),
                     )
                 }
+                // Retrying would only fetch the same oversized body again.
+                Err(e @ SendError::TooLarge(_)) => return Err(e.into_error(self.product)),
                 Err(e) => (None, None, e.into_error(self.product)),
             };
             match self.retry.decide(&method, status, retry_after, retry) {
@@ -375,6 +461,7 @@ impl ServiceClient {
 }
 
 enum SendError {
+    TooLarge(u64),
     Timeout,
     Connect(String),
     Other(String),
@@ -383,6 +470,11 @@ enum SendError {
 impl SendError {
     fn into_error(self, product: Product) -> AtlassianError {
         match self {
+            SendError::TooLarge(limit) => AtlassianError::new(
+                product,
+                ErrorKind::TooLarge,
+                format!("the response is larger than {limit} bytes"),
+            ),
             SendError::Timeout => {
                 AtlassianError::new(product, ErrorKind::Timeout, "the request timed out")
             }
@@ -394,6 +486,7 @@ impl SendError {
 
 async fn send(
     req: reqwest::RequestBuilder,
+    limit: Option<u64>,
 ) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
     let classify = |e: reqwest::Error| {
         if e.is_timeout() {
@@ -404,11 +497,24 @@ async fn send(
             SendError::Other(format!("request failed: {}", root_cause(&e)))
         }
     };
-    let resp = req.send().await.map_err(classify)?;
+    let mut resp = req.send().await.map_err(classify)?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let bytes = resp.bytes().await.map_err(classify)?;
-    Ok((status, headers, bytes))
+    let Some(limit) = limit else {
+        let bytes = resp.bytes().await.map_err(classify)?;
+        return Ok((status, headers, bytes));
+    };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(SendError::TooLarge(limit));
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+        if (buf.len() + chunk.len()) as u64 > limit {
+            return Err(SendError::TooLarge(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((status, headers, buf.freeze()))
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

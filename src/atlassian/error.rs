@@ -36,6 +36,8 @@ pub enum ErrorKind {
     MissingCredentials,
     /// The product is not configured on this server.
     NotConfigured,
+    /// The answer was larger than the caller allows (attachment downloads).
+    TooLarge,
     /// Any other status.
     Other,
 }
@@ -132,6 +134,7 @@ impl AtlassianError {
             ErrorKind::Decode => format!("{who} sent an answer this server could not read.{said}."),
             ErrorKind::MissingCredentials => format!("This server needs your own {who} credentials for each request.{said}."),
             ErrorKind::NotConfigured => format!("{who} is not configured on this server.{said}."),
+            ErrorKind::TooLarge => format!("{who} sent more than this server accepts.{said}."),
             ErrorKind::Other => format!(
                 "{who} answered with status {}.{said}.",
                 self.status.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into())

@@ -231,6 +231,20 @@ pub const OPTIONS: &[OptionSpec] = &[
         TOOLS,
         "never use the global Atlassian credentials for MCP requests; each request must bring its own",
     ),
+    opt(
+        "ATTACHMENT_MAX_BYTES",
+        "attachment-max-bytes",
+        Some("10485760"),
+        TOOLS,
+        "largest attachment the attachment tools download or upload, in bytes",
+    ),
+    opt(
+        "ATTACHMENTS_DIR",
+        "attachments-dir",
+        None,
+        TOOLS,
+        "directory whose files jira_update_issue may attach by path over HTTP transports; unset: paths only with stdio",
+    ),
     // Jira
     opt(
         "JIRA_URL",

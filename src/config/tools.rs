@@ -1,4 +1,5 @@
-//! Which tools are exposed: read-only mode, tool and toolset lists, multi-tenant mode.
+//! Which tools are exposed: read-only mode, tool and toolset lists, multi-tenant mode; and the
+//! attachment limits (size cap, the directory files may be attached from).
 //!
 //! Toolset names are validated by `tools::` (which owns the vocabulary) when the registry is
 //! built at start-up; here they are only split into lists.
@@ -16,6 +17,10 @@ pub struct ToolsConfig {
     pub toolsets: Vec<String>,
     /// `MULTI_TENANT_MODE`: every MCP request must bring its own Atlassian credentials.
     pub multi_tenant: bool,
+    /// `ATTACHMENT_MAX_BYTES` (default 10 MiB): largest attachment downloaded or uploaded.
+    pub attachment_max_bytes: u64,
+    /// `ATTACHMENTS_DIR`: the only directory files may be attached from by path over HTTP.
+    pub attachments_dir: Option<std::path::PathBuf>,
 }
 
 impl ToolsConfig {
@@ -32,6 +37,11 @@ impl ToolsConfig {
                 .map(|t| t.to_ascii_lowercase())
                 .collect(),
             multi_tenant: r.bool("MULTI_TENANT_MODE"),
+            attachment_max_bytes: r.u64_in("ATTACHMENT_MAX_BYTES", 1, 1 << 40),
+            attachments_dir: r
+                .string("ATTACHMENTS_DIR")
+                .filter(|d| !d.trim().is_empty())
+                .map(std::path::PathBuf::from),
         }
     }
 }

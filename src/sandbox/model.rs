@@ -329,9 +329,30 @@ pub struct Store {
     pub remote_links: Vec<RemoteLink>,
     /// Finished Cloud bulk operations (`GET /bulk/queue/{taskId}`): task id and progress.
     pub bulk_tasks: Vec<(String, serde_json::Value)>,
+    /// Files attached to issues, oldest first.
+    pub attachments: Vec<Attachment>,
     /// Page ids whose next update meets a concurrent edit by another user (tests arm this
     /// through `/__sandbox/confluence/concurrent-edit/{id}` to provoke a 409).
     pub concurrent_edits: Vec<String>,
+}
+
+/// A file attached to an issue, with its bytes.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Numeric id as a string.
+    pub id: String,
+    /// Owning issue's id (not its index, so deleting other issues leaves it alone).
+    pub issue_id: String,
+    /// File name.
+    pub filename: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Uploader (user index).
+    pub author: usize,
+    /// Created (unix seconds).
+    pub created: i64,
+    /// Content.
+    pub data: Vec<u8>,
 }
 
 /// A link from an issue to a web resource.
@@ -452,7 +473,8 @@ impl Store {
         if idx >= self.issues.len() {
             return;
         }
-        self.issues.remove(idx);
+        let removed = self.issues.remove(idx);
+        self.attachments.retain(|a| a.issue_id != removed.id);
         let shift = |i: usize| if i > idx { i - 1 } else { i };
         self.links.retain(|l| l.inward != idx && l.outward != idx);
         for l in &mut self.links {

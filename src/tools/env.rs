@@ -1,5 +1,5 @@
-//! What every Atlassian tool shares: the product clients, multi-tenant mode and the
-//! project/space filters, built once at start-up.
+//! What every Atlassian tool shares: the product clients, multi-tenant mode, the
+//! project/space filters and the attachment limits, built once at start-up.
 
 use std::sync::Arc;
 
@@ -7,7 +7,7 @@ use super::registry::{ToolContext, ToolOutput};
 use crate::atlassian::{Atlassian, CallAuth, ServiceClient};
 
 /// Shared tool environment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ToolEnv {
     /// Product clients.
     pub atlassian: Atlassian,
@@ -17,6 +17,27 @@ pub struct ToolEnv {
     pub jira_projects: Vec<String>,
     /// `CONFLUENCE_SPACES_FILTER`.
     pub confluence_spaces: Vec<String>,
+    /// `ATTACHMENT_MAX_BYTES`: largest attachment downloaded or uploaded.
+    pub attachment_max_bytes: u64,
+    /// True with `TRANSPORT=stdio`: the caller is the local user who started the server, so
+    /// attaching files by path reads nothing they could not read themselves.
+    pub stdio: bool,
+    /// `ATTACHMENTS_DIR`: over HTTP, files may be attached by path only from inside it.
+    pub attachments_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for ToolEnv {
+    fn default() -> Self {
+        ToolEnv {
+            atlassian: Atlassian::default(),
+            multi_tenant: false,
+            jira_projects: Vec::new(),
+            confluence_spaces: Vec::new(),
+            attachment_max_bytes: 10 * 1024 * 1024,
+            stdio: false,
+            attachments_dir: None,
+        }
+    }
 }
 
 impl ToolEnv {

@@ -11,6 +11,7 @@ mod confluence_versions;
 mod health;
 mod helpers;
 mod jira_agile;
+mod jira_attachments;
 mod jira_fields_batch;
 mod jira_issue_writes;
 mod jira_links;

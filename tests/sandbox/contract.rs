@@ -52,6 +52,8 @@ enum Call {
     Get(String),
     Post(String, Value),
     Put(String, Value),
+    /// A multipart upload of one file part named `file`: path, file name, content.
+    Upload(String, &'static str, &'static [u8]),
 }
 
 async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
@@ -59,6 +61,15 @@ async fn call(sb: &TestSandbox, c: &Call, expect: u16) -> Value {
         Call::Get(p) => sb.get(p),
         Call::Post(p, body) => sb.post(p).json(body),
         Call::Put(p, body) => sb.put(p).json(body),
+        Call::Upload(p, name, data) => {
+            let mut body = format!("--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n").into_bytes();
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n--b0undary--\r\n");
+            sb.post(p)
+                .header("X-Atlassian-Token", "no-check")
+                .header("Content-Type", "multipart/form-data; boundary=b0undary")
+                .body(body)
+        }
     };
     let resp = req.send().await.expect("request");
     let status = resp.status().as_u16();
@@ -147,6 +158,9 @@ fn cases(worklog_issue: &str, my_comment: &str, task: &str) -> Vec<(&'static str
         ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-1"], "fieldIds": ["status"]})), 200),
         ("jira-cloud-bulk-move", Call::Post("/rest/api/3/bulk/issues/move".into(), json!({"sendBulkNotification": false, "targetToSourcesMapping": {"DEMO,10001": {"issueIdsOrKeys": ["MKT-7", "MKT-8"], "inferFieldDefaults": true, "inferStatusDefaults": true, "inferSubtaskTypeDefault": true, "inferClassificationDefaults": true}}})), 201),
         ("jira-cloud-bulk-queue", Call::Get(format!("/rest/api/3/bulk/queue/{task}")), 200),
+        ("jira-cloud-get-attachment", Call::Get("/rest/api/3/attachment/10200".into()), 200),
+        ("jira-cloud-get-attachment", Call::Get("/rest/api/3/attachment/10201".into()), 200),
+        ("jira-cloud-add-attachment", Call::Upload("/rest/api/3/issue/DEMO-2/attachments".into(), "notes.txt", b"hello"), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=storage")), 200),
         ("confluence-cloud-v2-get-page", Call::Get(format!("/wiki/api/v2/pages/{RICH_PAGE_ID}?body-format=atlas_doc_format")), 200),
         ("confluence-cloud-v2-get-page", Call::Get("/wiki/api/v2/pages/196609".into()), 200),

@@ -7,5 +7,6 @@ mod contract;
 mod contract_pages;
 mod jira;
 mod jira_agile;
+mod jira_attachments;
 mod jira_create;
 mod support;

@@ -2,6 +2,7 @@
 //! Server/DC `/rest/api/2` (wiki markup, classic `startAt` search).
 
 pub mod agile;
+pub mod attachments;
 pub mod comments;
 pub mod fields;
 pub mod issue_write;

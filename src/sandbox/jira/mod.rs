@@ -5,6 +5,7 @@
 //! so both flavours run the same handlers over the same data.
 
 pub mod agile;
+pub mod attachments;
 pub mod bulk_move;
 pub mod changelog;
 pub mod comment_edit;
@@ -73,6 +74,22 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/rest/api/{ver}/issue/{key}/worklog",
             get(workflow::get_worklogs).post(worklog::add_worklog),
+        )
+        .route(
+            "/rest/api/{ver}/issue/{key}/attachments",
+            post(attachments::add_attachments),
+        )
+        .route(
+            "/rest/api/{ver}/attachment/{id}",
+            get(attachments::get_attachment),
+        )
+        .route(
+            "/rest/api/3/attachment/content/{id}",
+            get(attachments::content_cloud),
+        )
+        .route(
+            "/secure/attachment/{id}/{filename}",
+            get(attachments::content_dc),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
         .route("/rest/api/{ver}/issueLinkType", get(links::link_types))

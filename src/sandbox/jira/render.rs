@@ -312,6 +312,10 @@ impl Ctx<'_> {
         );
         f.insert("issuelinks".into(), self.links(idx));
         f.insert(
+            "attachment".into(),
+            crate::sandbox::jira::attachments::field(self, i),
+        );
+        f.insert(
             "timetracking".into(),
             crate::sandbox::jira::worklog::timetracking(self.store, idx),
         );

@@ -3,6 +3,8 @@
 mod add_watcher;
 mod add_worklog;
 mod agile;
+mod attachment_upload;
+mod attachments;
 mod batch;
 mod comments;
 mod common;
@@ -75,6 +77,8 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         remote_issue_link::tool(env.clone()),
         remove_issue_link::tool(env.clone()),
         link_to_epic::tool(env.clone()),
+        attachments::download_tool(env.clone()),
+        attachments::images_tool(env.clone()),
     ];
     tools.extend(project_lists::tools(env));
     tools.extend(create_version::tools(env));

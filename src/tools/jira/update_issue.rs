@@ -1,5 +1,7 @@
 //! `jira_update_issue`, `jira_assign_issue` and `jira_delete_issue`: writes on one existing
-//! issue, each checked against the project filter before any upstream call.
+//! issue, each checked against the project filter before any upstream call. Attachments
+//! given to `jira_update_issue` are checked and loaded (see [`attachment_upload`]) before
+//! anything is sent.
 
 use std::sync::Arc;
 
@@ -7,8 +9,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::attachment_upload;
 use super::common::{guard_issue, names, normalise_fields, read_back, tri, user_ref};
-use crate::atlassian::jira::issue_write;
+use crate::atlassian::jira::{attachments, issue_write};
 use crate::tools::args::JsonObject;
 use crate::tools::env::ToolEnv;
 use crate::tools::output::{json_output, upstream_error};
@@ -27,7 +30,7 @@ pub struct UpdateArgs {
     additional_fields: Option<JsonObject>,
     /// Comma-separated names.
     components: Option<String>,
-    /// Unsupported.
+    /// JSON list of {"filename","content_base64","mime_type"?}.
     attachments: Option<String>,
     /// Fields to return, or *all.
     #[schemars(extend("default" = "*all"))]
@@ -81,7 +84,7 @@ pub(super) fn update_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "jira_update_issue",
             "Update Jira issue",
-            "Change fields of an issue; returns it updated.",
+            "Change fields of an issue and/or attach files; returns it updated.",
             false,
             true,
         ),
@@ -122,34 +125,50 @@ impl Logic for UpdateIssue {
         let env = &self.0;
         let (client, auth) = tri!(env.jira_call(ctx));
         let key = tri!(guard_issue(env, &args.issue_key));
-        if args
-            .attachments
-            .as_deref()
-            .is_some_and(|a| !a.trim().is_empty())
-        {
-            return ToolOutput::error(
-                "attachments are not supported by jira_update_issue on this server; update the fields without them.",
-            );
-        }
+        let files = match args.attachments.as_deref().map(str::trim) {
+            Some(a) if !a.is_empty() => {
+                tri!(attachment_upload::load(env, tri!(attachment_upload::parse(a))).await)
+            }
+            _ => Vec::new(),
+        };
         let mut raw = args.fields.0;
         raw.extend(args.additional_fields.map(|f| f.0).unwrap_or_default());
         if let Some(c) = args.components.as_deref() {
             let list: Vec<Value> = names(c).into_iter().map(|n| json!({"name": n})).collect();
             raw.insert("components".into(), Value::Array(list));
         }
-        if raw.is_empty() {
+        if raw.is_empty() && files.is_empty() {
             return ToolOutput::error(
                 "fields is empty; pass what to change, e.g. {\"summary\": \"New title\"}.",
             );
         }
-        let fields = tri!(normalise_fields(client, &auth, raw).await);
-        tri!(
-            issue_write::edit(client, &auth, &key, &fields)
-                .await
-                .map_err(|e| upstream_error(&e))
-        );
+        if !raw.is_empty() {
+            let fields = tri!(normalise_fields(client, &auth, raw).await);
+            tri!(
+                issue_write::edit(client, &auth, &key, &fields)
+                    .await
+                    .map_err(|e| upstream_error(&e))
+            );
+        }
+        let mut extra = json!({"updated": true});
+        if !files.is_empty() {
+            match attachments::upload(client, &auth, &key, &files).await {
+                Ok(added) => {
+                    extra["attachments_added"] = added
+                        .iter()
+                        .map(|a| json!({"id": a.id, "filename": a.filename, "size": a.size}))
+                        .collect();
+                }
+                Err(e) => {
+                    return ToolOutput::error(format!(
+                        "The fields of {key} were updated, but attaching the files failed: {}",
+                        e.agent_message()
+                    ));
+                }
+            }
+        }
         let ret = args.return_fields.unwrap_or_else(|| "*all".to_owned());
-        read_back(client, &auth, &key, &ret, json!({"updated": true})).await
+        read_back(client, &auth, &key, &ret, extra).await
     }
 }
 
