@@ -24,7 +24,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
     /// Jira duration, e.g. 1h 30m or 2d (1d = 8h).
     time_spent: String,

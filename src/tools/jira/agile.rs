@@ -43,12 +43,11 @@ pub struct BoardsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardIssuesArgs {
-    /// Board id from jira_get_agile_boards.
+    /// Board id (jira_get_agile_boards).
     board_id: String,
     /// JQL narrowing the board's issues, e.g. status = "In Progress"; "" for all.
     jql: String,
-    /// Comma list of field ids.
-    #[schemars(extend("default" = DEFAULT_FIELDS))]
+    /// Field ids (default: the common ones).
     fields: Option<String>,
     /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]
@@ -65,7 +64,7 @@ pub struct BoardIssuesArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SprintsArgs {
-    /// Board id from jira_get_agile_boards.
+    /// Board id (jira_get_agile_boards).
     board_id: String,
     /// future, active or closed (comma list); all when omitted.
     state: Option<String>,
@@ -81,10 +80,9 @@ pub struct SprintsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SprintIssuesArgs {
-    /// Sprint id from jira_get_sprints_from_board.
+    /// Sprint id (jira_get_sprints_from_board).
     sprint_id: String,
-    /// Comma list of field ids.
-    #[schemars(extend("default" = DEFAULT_FIELDS))]
+    /// Field ids (default: the common ones).
     fields: Option<String>,
     /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]

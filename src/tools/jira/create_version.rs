@@ -23,13 +23,13 @@ const MAX_BATCH: usize = 50;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Project key, e.g. PROJ.
+    /// e.g. PROJ.
     project_key: String,
     /// Version name, e.g. 2.1.0.
     name: String,
-    /// Start date, YYYY-MM-DD.
+    /// YYYY-MM-DD.
     start_date: Option<String>,
-    /// Release date, YYYY-MM-DD.
+    /// YYYY-MM-DD.
     release_date: Option<String>,
     /// Description.
     description: Option<String>,
@@ -39,7 +39,7 @@ pub struct Args {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchArgs {
-    /// Project key, e.g. PROJ.
+    /// e.g. PROJ.
     project_key: String,
     /// JSON array of {"name", "start_date"?, "release_date"?, "description"?}; dates YYYY-MM-DD.
     versions: String,

@@ -21,7 +21,7 @@ const MAX_ALLOWED: usize = 50;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Project key, e.g. PROJ.
+    /// e.g. PROJ.
     project_key: String,
     /// Issue type id, e.g. 10001.
     issue_type_id: String,

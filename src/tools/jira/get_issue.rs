@@ -16,11 +16,11 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: String,
     /// Comma-separated fields, or *all (default: the common ones).
     fields: Option<String>,
-    /// Expansions, e.g. changelog.
+    /// e.g. changelog.
     expand: Option<String>,
     /// Newest comments to include.
     #[schemars(range(min = 0, max = 100), extend("default" = 10))]
@@ -32,7 +32,7 @@ pub struct Args {
     update_history: Option<bool>,
     /// Extras: changelog, transitions.
     include: Option<String>,
-    /// Key custom fields by name.
+    /// Name custom fields.
     #[schemars(extend("default" = false))]
     use_display_names: Option<bool>,
 }
@@ -44,7 +44,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_get_issue",
             title: "Get Jira issue",
-            description: "Get an issue by key (e.g. PROJ-123) with its description as Markdown and newest comments; fields=*all for every field.",
+            description: "Get an issue (e.g. PROJ-123) with its Markdown description and newest comments.",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Read,

@@ -23,7 +23,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Project key, e.g. PROJ.
+    /// e.g. PROJ.
     project_key: String,
 }
 

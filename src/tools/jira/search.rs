@@ -32,11 +32,11 @@ pub struct Args {
     start_at: Option<u64>,
     /// Comma-separated project keys.
     projects_filter: Option<String>,
-    /// Expansions, e.g. changelog.
+    /// e.g. changelog.
     expand: Option<String>,
     /// next_page_token of the last page (Cloud).
     page_token: Option<String>,
-    /// Key custom fields by name.
+    /// Name custom fields.
     #[schemars(extend("default" = false))]
     use_display_names: Option<bool>,
 }
@@ -48,7 +48,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         Meta {
             name: "jira_search",
             title: "Search Jira issues",
-            description: "Search issues with JQL, e.g. project = PROJ AND status = \"In Progress\" ORDER BY updated DESC. Next page: next_page_token (Cloud) or start_at (Server/DC).",
+            description: "Search issues with JQL, e.g. project = PROJ AND status = Done ORDER BY updated DESC. Next page: next_page_token (Cloud) or start_at (DC).",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Read,

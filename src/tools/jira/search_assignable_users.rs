@@ -22,7 +22,7 @@ pub struct Args {
     query: String,
     /// Project key (this or issue_key is required).
     project_key: Option<String>,
-    /// Issue key, e.g. PROJ-123.
+    /// e.g. PROJ-123.
     issue_key: Option<String>,
     /// Maximum users.
     #[schemars(range(min = 1, max = 1000), extend("default" = 20))]

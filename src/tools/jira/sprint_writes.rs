@@ -26,11 +26,11 @@ const MAX_ISSUES: usize = 50;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Board id from jira_get_agile_boards.
+    /// Board id (jira_get_agile_boards).
     board_id: String,
     /// Sprint name.
     name: String,
-    /// ISO 8601, e.g. 2025-05-01T09:00:00.000+0000.
+    /// ISO 8601 date-time.
     start_date: String,
     /// ISO 8601, after start_date.
     end_date: String,
@@ -42,13 +42,13 @@ pub struct CreateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// Sprint id from jira_get_sprints_from_board.
+    /// Sprint id (jira_get_sprints_from_board).
     sprint_id: String,
     /// New name.
     name: Option<String>,
     /// future, active (start) or closed (complete).
     state: Option<String>,
-    /// ISO 8601, e.g. 2025-05-01T09:00:00.000+0000.
+    /// ISO 8601 date-time.
     start_date: Option<String>,
     /// ISO 8601.
     end_date: Option<String>,
@@ -60,7 +60,7 @@ pub struct UpdateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddArgs {
-    /// Sprint id from jira_get_sprints_from_board.
+    /// Sprint id (jira_get_sprints_from_board).
     sprint_id: String,
     /// Comma list, e.g. PROJ-1,PROJ-2 (at most 50).
     issue_keys: CommaList,

@@ -24,9 +24,9 @@ pub struct Args {
     name: Option<String>,
     /// New description.
     description: Option<String>,
-    /// Start date, YYYY-MM-DD.
+    /// YYYY-MM-DD.
     start_date: Option<String>,
-    /// Release date, YYYY-MM-DD.
+    /// YYYY-MM-DD.
     release_date: Option<String>,
     /// Archived.
     archived: Option<bool>,
