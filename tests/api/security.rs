@@ -285,10 +285,8 @@ async fn a_session_used_with_another_key_is_refused() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn forwarded_addresses_count_only_from_trusted_proxies() {
-    // Untrusted peer: X-Forwarded-For is ignored, so a changing header does not matter.
-    let app = spawn_app_with(&[("MCP_API_KEY", KEY)]).await;
+/// Opens an SSE session claiming to come from 1.2.3.4 and returns a POST to it from `xff`.
+async fn sse_from_forwarded(app: &TestApp) -> (crate::helpers::SseReader, String) {
     let resp = app
         .client
         .get(app.url("/sse"))
@@ -299,15 +297,27 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
         .expect("sent");
     let mut r = crate::helpers::SseReader::new(resp);
     let post_url = app.url(&r.next_event().await.expect("endpoint").data);
-    let post = |xff: &'static str| {
-        app.client
-            .post(&post_url)
-            .header("content-type", "application/json")
-            .header("x-forwarded-for", xff)
-            .body(initialize_request(1).to_string())
-    };
+    (r, post_url)
+}
+
+async fn post_from(app: &TestApp, post_url: &str, xff: &str) -> reqwest::Response {
+    app.client
+        .post(post_url)
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", xff)
+        .body(initialize_request(1).to_string())
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // Untrusted peer: X-Forwarded-For is ignored, so a changing header does not matter.
+    let app = spawn_app_with(&[("MCP_API_KEY", KEY)]).await;
+    let (_stream, post_url) = sse_from_forwarded(&app).await;
     assert_eq!(
-        post("5.6.7.8").send().await.expect("sent").status(),
+        post_from(&app, &post_url, "5.6.7.8").await.status(),
         202,
         "a spoofed header from a direct client is ignored"
     );
@@ -318,29 +328,13 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
         ("MCP_TRUSTED_PROXIES", "127.0.0.1/32"),
     ])
     .await;
-    let resp = app
-        .client
-        .get(app.url("/sse"))
-        .header("x-api-key", KEY)
-        .header("x-forwarded-for", "1.2.3.4")
-        .send()
-        .await
-        .expect("sent");
-    let mut r = crate::helpers::SseReader::new(resp);
-    let post_url = app.url(&r.next_event().await.expect("endpoint").data);
-    let send = |xff: &'static str| {
-        app.client
-            .post(&post_url)
-            .header("content-type", "application/json")
-            .header("x-forwarded-for", xff)
-            .body(initialize_request(1).to_string())
-    };
+    let (_stream, post_url) = sse_from_forwarded(&app).await;
     assert!(
-        forbidden_reason(send("5.6.7.8").send().await.expect("sent"))
+        forbidden_reason(post_from(&app, &post_url, "5.6.7.8").await)
             .await
             .contains("another address")
     );
-    assert_eq!(send("1.2.3.4").send().await.expect("sent").status(), 202);
+    assert_eq!(post_from(&app, &post_url, "1.2.3.4").await.status(), 202);
     app.stop().await;
 }
 
