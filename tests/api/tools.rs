@@ -535,3 +535,50 @@ async fn readiness_turns_503_when_upstream_rejects_the_credentials_or_is_down() 
     .await;
     cancel.cancel();
 }
+
+#[tokio::test]
+async fn read_only_mode_hides_and_refuses_every_write_tool_of_every_toolset() {
+    let sb = spawn_with_sandbox("cloud", &[("READ_ONLY_MODE", "true")]).await;
+    let config = mcp_atlassian::config::Config::from_pairs(
+        crate::helpers::sandbox_settings(sb.sandbox, "cloud")
+            .iter()
+            .map(|(k, v)| (*k, v.as_str())),
+    )
+    .expect("valid");
+    let env = mcp_atlassian::app::tool_env(&config).expect("env");
+    let writes: Vec<&'static str> = mcp_atlassian::tools::builtin(&env)
+        .iter()
+        .filter(|t| t.spec().access == mcp_atlassian::tools::Access::Write)
+        .map(|t| t.spec().name)
+        .collect();
+    assert!(writes.len() >= 25, "the write tools exist: {writes:?}");
+    let (session, _) = sb.app.initialize().await;
+    let list = sb
+        .app
+        .rpc(session.as_deref(), 2, "tools/list", json!({}))
+        .await;
+    let listed: Vec<&str> = list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    assert!(listed.contains(&"jira_get_issue"));
+    for (i, name) in writes.iter().enumerate() {
+        assert!(!listed.contains(name), "{name} is listed in read-only mode");
+        let call = sb
+            .app
+            .rpc(
+                session.as_deref(),
+                10 + i as i64,
+                "tools/call",
+                json!({"name": name, "arguments": {}}),
+            )
+            .await;
+        assert_eq!(
+            call["error"]["code"], -32602,
+            "{name} is callable in read-only mode: {call}"
+        );
+    }
+    sb.stop().await;
+}
