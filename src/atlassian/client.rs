@@ -2,10 +2,8 @@
 //! custom headers, a cap on concurrent requests, and the retry loop.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::{Method, header};
-use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
@@ -13,6 +11,7 @@ use url::Url;
 use super::auth::{Auth, RequestCredentials, global_auth};
 use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
+use super::transport::{SendError, build_http, send};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
 
 /// Building a client failed (bad certificate, proxy, header).
@@ -104,66 +103,6 @@ impl std::fmt::Debug for ServiceClient {
             .field("auth", &self.global.as_ref().map(Auth::kind))
             .finish()
     }
-}
-
-fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientBuildError> {
-    let product = svc.product.as_str();
-    let err = |reason: String| ClientBuildError { product, reason };
-    let mut headers = header::HeaderMap::new();
-    headers.insert(
-        header::ACCEPT,
-        header::HeaderValue::from_static("application/json"),
-    );
-    for (name, value) in &svc.custom_headers {
-        let n = header::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| err(format!("custom header {name}: {e}")))?;
-        let mut v = header::HeaderValue::from_str(value.expose_secret())
-            .map_err(|e| err(format!("custom header {name}: {e}")))?;
-        v.set_sensitive(true);
-        headers.insert(n, v);
-    }
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("mcp-atlassian/", env!("CARGO_PKG_VERSION")))
-        .default_headers(headers)
-        .timeout(svc.timeout)
-        .connect_timeout(svc.timeout.min(Duration::from_secs(10)))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tls_danger_accept_invalid_certs(!svc.ssl_verify)
-        .no_proxy();
-    let no_proxy = reqwest::NoProxy::from_string(&svc.proxy.no_proxy.join(","));
-    if let Some(p) = &svc.proxy.socks {
-        builder = builder.proxy(
-            reqwest::Proxy::all(p.as_str())
-                .map_err(|e| err(format!("SOCKS proxy: {e}")))?
-                .no_proxy(no_proxy.clone()),
-        );
-    }
-    if let Some(p) = &svc.proxy.https {
-        builder = builder.proxy(
-            reqwest::Proxy::https(p.as_str())
-                .map_err(|e| err(format!("HTTPS proxy: {e}")))?
-                .no_proxy(no_proxy.clone()),
-        );
-    }
-    if let Some(p) = &svc.proxy.http {
-        builder = builder.proxy(
-            reqwest::Proxy::http(p.as_str())
-                .map_err(|e| err(format!("HTTP proxy: {e}")))?
-                .no_proxy(no_proxy),
-        );
-    }
-    if let (Some(cert), Some(key)) = (&svc.client_cert, &svc.client_key) {
-        if svc.client_key_password.is_some() {
-            return Err(err("encrypted client keys are not supported; decrypt it (openssl pkey -in key.pem -out plain.pem) and unset the *_CLIENT_KEY_PASSWORD".into()));
-        }
-        let mut pem =
-            std::fs::read(cert).map_err(|e| err(format!("reading {}: {e}", cert.display())))?;
-        pem.extend(std::fs::read(key).map_err(|e| err(format!("reading {}: {e}", key.display())))?);
-        let identity = reqwest::Identity::from_pem(&pem)
-            .map_err(|e| err(format!("client certificate: {e}")))?;
-        builder = builder.identity(identity);
-    }
-    builder.build().map_err(|e| err(e.to_string()))
 }
 
 impl ServiceClient {
@@ -458,71 +397,6 @@ impl ServiceClient {
     ) -> Result<JsonResponse, AtlassianError> {
         self.call(auth, Method::POST, path, &[], Some(body)).await
     }
-}
-
-enum SendError {
-    TooLarge(u64),
-    Timeout,
-    Connect(String),
-    Other(String),
-}
-
-impl SendError {
-    fn into_error(self, product: Product) -> AtlassianError {
-        match self {
-            SendError::TooLarge(limit) => AtlassianError::new(
-                product,
-                ErrorKind::TooLarge,
-                format!("the response is larger than {limit} bytes"),
-            ),
-            SendError::Timeout => {
-                AtlassianError::new(product, ErrorKind::Timeout, "the request timed out")
-            }
-            SendError::Connect(m) => AtlassianError::new(product, ErrorKind::Connect, m),
-            SendError::Other(m) => AtlassianError::new(product, ErrorKind::Connect, m),
-        }
-    }
-}
-
-async fn send(
-    req: reqwest::RequestBuilder,
-    limit: Option<u64>,
-) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
-    let classify = |e: reqwest::Error| {
-        if e.is_timeout() {
-            SendError::Timeout
-        } else if e.is_connect() {
-            SendError::Connect(format!("connection failed: {}", root_cause(&e)))
-        } else {
-            SendError::Other(format!("request failed: {}", root_cause(&e)))
-        }
-    };
-    let mut resp = req.send().await.map_err(classify)?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let Some(limit) = limit else {
-        let bytes = resp.bytes().await.map_err(classify)?;
-        return Ok((status, headers, bytes));
-    };
-    if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(SendError::TooLarge(limit));
-    }
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-        if (buf.len() + chunk.len()) as u64 > limit {
-            return Err(SendError::TooLarge(limit));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok((status, headers, buf.freeze()))
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 #[cfg(test)]

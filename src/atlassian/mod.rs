@@ -12,6 +12,7 @@ pub mod jira;
 pub mod markup;
 pub mod retry;
 pub mod ssrf;
+mod transport;
 
 use std::sync::Arc;
 
