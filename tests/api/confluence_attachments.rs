@@ -335,3 +335,18 @@ async fn local_paths_are_refused_before_any_upstream_call_unless_inside_attachme
         sb.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_upload_needs_exactly_one_of_inline_content_or_a_path() {
+    let sb = spawn_with_sandbox("cloud", &[]).await;
+    for args in [
+        json!({"content_id": DEMO_HOME}),
+        json!({"content_id": DEMO_HOME, "content_base64": "eA=="}),
+        json!({"content_id": DEMO_HOME, "content_base64": "eA==", "filename": "x.txt", "file_path": "x.txt"}),
+    ] {
+        let r = sb.call("confluence_upload_attachment", args.clone()).await;
+        assert!(r.is_error, "{args}: {}", r.text);
+    }
+    assert_eq!(titles(&sb, DEMO_HOME).await.len(), 2);
+    sb.stop().await;
+}

@@ -225,3 +225,28 @@ pub async fn delete(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn v2_and_v1_attachments_read_the_same_fields_from_their_own_places() {
+        let a = AttachmentInfo::from_v2(&json!({"id": "att1", "title": "a.png",
+            "mediaType": "image/png", "fileSize": 3, "pageId": "42", "comment": ""}))
+        .expect("v2");
+        assert_eq!(
+            (a.size, a.page_id.as_deref(), a.comment),
+            (3, Some("42"), None)
+        );
+        let b = AttachmentInfo::from_v1(&json!({"id": "att2", "title": "b.txt",
+            "extensions": {"mediaType": "text/plain", "fileSize": 5, "comment": "why"},
+            "container": {"id": "7"}}))
+        .expect("v1");
+        assert_eq!(b.media_type, "text/plain");
+        assert_eq!((b.size, b.page_id.as_deref()), (5, Some("7")));
+        assert_eq!(b.comment.as_deref(), Some("why"));
+        assert!(AttachmentInfo::from_v1(&json!({"title": "no id"})).is_none());
+    }
+}
