@@ -117,6 +117,10 @@ OPERATIONS = [
     ("confluence-dc-get-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction/byOperation", "get", "200"),
     ("confluence-dc-update-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction", "put", "200"),
     ("confluence-dc-add-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "post", "200"),
+    ("confluence-cloud-v2-get-page-attachments", "confluence-cloud-v2.json", "/pages/{id}/attachments", "get", "200"),
+    ("confluence-cloud-v2-get-attachment", "confluence-cloud-v2.json", "/attachments/{id}", "get", "200"),
+    ("confluence-cloud-v1-create-attachment", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/child/attachment", "post", "200"),
+    ("confluence-dc-create-attachment", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/attachment", "post", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}

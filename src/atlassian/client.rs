@@ -79,6 +79,8 @@ pub enum RequestBody<'a> {
     Json(&'a Value),
     /// `multipart/form-data` with one `file` part per file.
     Files(&'a [FilePart]),
+    /// Like `Files`, plus plain text fields (Confluence takes `comment` and `minorEdit`).
+    FilesWithFields(&'a [FilePart], &'a [(&'a str, String)]),
 }
 
 /// The client of one product.
@@ -303,8 +305,13 @@ impl ServiceClient {
             match &body {
                 RequestBody::Empty => {}
                 RequestBody::Json(b) => req = req.json(b),
-                RequestBody::Files(files) => {
+                RequestBody::Files(files) | RequestBody::FilesWithFields(files, _) => {
                     let mut form = reqwest::multipart::Form::new();
+                    if let RequestBody::FilesWithFields(_, fields) = &body {
+                        for (name, value) in fields.iter() {
+                            form = form.text(name.to_string(), value.clone());
+                        }
+                    }
                     for f in files.iter() {
                         let part = reqwest::multipart::Part::stream(f.data.clone())
                             .file_name(f.filename.clone())

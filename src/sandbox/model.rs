@@ -331,6 +331,8 @@ pub struct Store {
     pub bulk_tasks: Vec<(String, serde_json::Value)>,
     /// Files attached to issues, oldest first.
     pub attachments: Vec<Attachment>,
+    /// Files attached to Confluence pages (`issue_id` holds the page id), oldest first.
+    pub page_attachments: Vec<Attachment>,
     /// Page ids whose next update meets a concurrent edit by another user (tests arm this
     /// through `/__sandbox/confluence/concurrent-edit/{id}` to provoke a 409).
     pub concurrent_edits: Vec<String>,

@@ -4,6 +4,7 @@ mod bad_input;
 mod budget;
 mod cli;
 mod config_docs;
+mod confluence_attachments;
 mod confluence_pages;
 mod confluence_restrictions;
 mod confluence_social;

@@ -173,6 +173,10 @@ fn cases(worklog_issue: &str, my_comment: &str, task: &str) -> Vec<(&'static str
         ("confluence-dc-get-content", Call::Get("/rest/api/content?spaceKey=DEMO&limit=10&expand=body.storage,version,space,ancestors".into()), 200),
         ("confluence-dc-search", Call::Get("/rest/api/content/search?cql=space%3DENG&limit=10&expand=body.storage,version".into()), 200),
         ("confluence-dc-user-current", Call::Get("/rest/api/user/current".into()), 200),
+        ("confluence-cloud-v2-get-page-attachments", Call::Get("/wiki/api/v2/pages/196609/attachments?limit=5".into()), 200),
+        ("confluence-cloud-v2-get-attachment", Call::Get("/wiki/api/v2/attachments/att400001".into()), 200),
+        ("confluence-cloud-v1-create-attachment", Call::Upload("/wiki/rest/api/content/196609/child/attachment".into(), "new.txt", b"hello"), 200),
+        ("confluence-dc-create-attachment", Call::Upload("/rest/api/content/196609/child/attachment".into(), "other.txt", b"hi"), 200),
     ]
 }
 

@@ -47,6 +47,9 @@ pub async fn get_content(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let base = base_url(&headers);
+    if id.starts_with("att") {
+        return super::attachments::dc_get(&state, &id, &base);
+    }
     let store = state.store();
     let Some(idx) = store.page_index(&id) else {
         if let Some((page, ci)) = store.comment_index(&id) {

@@ -165,6 +165,9 @@ pub async fn delete_page(
     State(state): State<SandboxState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    if id.starts_with("att") {
+        return super::attachments::dc_delete(&state, &id);
+    }
     let mut store = state.store();
     let idx = page_idx(&store, &id)?;
     store.pages[idx].trashed = true;

@@ -4,6 +4,7 @@
 //! Pagination cursors are opaque and carry the offset; every paginated answer links its
 //! next page (`_links.next`, and the `Link` header on v2).
 
+pub mod attachments;
 pub mod cloud;
 pub mod cloud_comments;
 pub mod cloud_pages;
@@ -16,6 +17,8 @@ pub mod restrictions;
 
 use axum::Router;
 use axum::routing::{get, post, put};
+
+use self::attachments as att;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -113,6 +116,27 @@ pub fn routes() -> Router<SandboxState> {
             get(dc_pages::labels).post(dc_pages::add_label),
         )
         .route("/rest/api/user/current", get(dc::current_user))
+        .route("/wiki/api/v2/pages/{id}/attachments", get(att::cloud_list))
+        .route(
+            "/wiki/api/v2/attachments/{id}",
+            get(att::cloud_get).delete(att::cloud_delete),
+        )
+        .route(
+            "/wiki/rest/api/content/{id}/child/attachment",
+            get(att::v1_list).post(att::v1_upload),
+        )
+        .route(
+            "/rest/api/content/{id}/child/attachment",
+            get(att::v1_list).post(att::v1_upload),
+        )
+        .route(
+            "/wiki/rest/api/content/{page}/child/attachment/{id}/download",
+            get(att::cloud_download),
+        )
+        .route(
+            "/download/attachments/{page}/{filename}",
+            get(att::dc_download),
+        )
 }
 
 /// First value of query parameter `name`.

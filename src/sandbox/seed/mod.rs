@@ -190,6 +190,7 @@ pub fn generate(seed: u64) -> Store {
     people::watchers(&mut store);
     people::releases(&mut store);
     confluence::pages(&mut store, &mut rng);
+    crate::sandbox::confluence::attachments::seed(&mut store);
     store
 }
 

@@ -2,6 +2,8 @@
 
 mod add_comment;
 mod add_label;
+mod attachment_writes;
+mod attachments;
 mod common;
 mod copy_page;
 mod create_page;
@@ -50,6 +52,13 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         reply_to_comment::tool(env.clone()),
         get_page_restrictions::tool(env.clone()),
         set_page_restrictions::tool(env.clone()),
+        attachments::list_tool(env.clone()),
+        attachments::download_tool(env.clone()),
+        attachment_writes::upload_tool(env.clone()),
+        attachment_writes::delete_tool(env.clone()),
+        attachments::images_tool(env.clone()),
+        attachments::download_all_tool(env.clone()),
+        attachment_writes::upload_many_tool(env.clone()),
     ]
 }
 

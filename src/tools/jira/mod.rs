@@ -3,7 +3,7 @@
 mod add_watcher;
 mod add_worklog;
 mod agile;
-mod attachment_upload;
+pub(crate) mod attachment_upload;
 mod attachments;
 mod batch;
 mod comments;
