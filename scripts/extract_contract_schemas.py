@@ -117,6 +117,8 @@ OPERATIONS = [
     ("confluence-dc-get-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction/byOperation", "get", "200"),
     ("confluence-dc-update-restrictions", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/restriction", "put", "200"),
     ("confluence-dc-add-labels", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/label", "post", "200"),
+    ("confluence-cloud-v1-search-user", "confluence-cloud-v1.json", "/wiki/rest/api/search/user", "get", "200"),
+    ("confluence-dc-get-group-members", "confluence-dc-10.0.3.json", "/rest/api/group/{groupName}/member", "get", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}

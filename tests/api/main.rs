@@ -5,6 +5,7 @@ mod budget;
 mod cli;
 mod config_docs;
 mod confluence_pages;
+mod confluence_people;
 mod confluence_restrictions;
 mod confluence_social;
 mod confluence_versions;

@@ -7,6 +7,7 @@ use serde_json::Value;
 pub mod pages;
 pub mod restrictions;
 pub mod social;
+pub mod users;
 
 use super::client::{CallAuth, ServiceClient};
 use super::error::{AtlassianError, ErrorKind};

@@ -13,6 +13,7 @@ pub mod dc_pages;
 pub mod pages;
 pub mod render;
 pub mod restrictions;
+pub mod users;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -113,6 +114,11 @@ pub fn routes() -> Router<SandboxState> {
             get(dc_pages::labels).post(dc_pages::add_label),
         )
         .route("/rest/api/user/current", get(dc::current_user))
+        .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
+        .route(
+            "/rest/api/group/{name}/member",
+            get(users::dc_group_members),
+        )
 }
 
 /// First value of query parameter `name`.

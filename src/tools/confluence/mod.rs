@@ -18,6 +18,7 @@ mod get_space_page_tree;
 mod move_page;
 mod reply_to_comment;
 mod search;
+mod search_user;
 mod section;
 mod set_page_restrictions;
 mod update_page;
@@ -50,6 +51,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         reply_to_comment::tool(env.clone()),
         get_page_restrictions::tool(env.clone()),
         set_page_restrictions::tool(env.clone()),
+        search_user::tool(env.clone()),
     ]
 }
 

@@ -1,0 +1,82 @@
+//! Fidelity contract for the Confluence user-search, analytics, permission and template
+//! operations: each response validated against the official schema of its operation, plus
+//! the behaviour the tools rely on (matching, paging, unknown names).
+
+use serde_json::Value;
+
+use crate::contract::assert_valid;
+use crate::support::spawn_sandbox;
+
+/// Every schema the tests below exercise.
+pub const NAMES: [&str; 2] = [
+    "confluence-cloud-v1-search-user",
+    "confluence-dc-get-group-members",
+];
+
+fn names(v: &Value, key: &str) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let u = if r.get("user").is_some() {
+                &r["user"]
+            } else {
+                r
+            };
+            u[key].as_str().expect("name").to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn cloud_user_search_matches_full_names_by_word_prefix() {
+    let sb = spawn_sandbox().await;
+    let v = sb
+        .json("/wiki/rest/api/search/user?cql=user.fullname%20~%20%22car%22")
+        .await;
+    assert_valid("confluence-cloud-v1-search-user", &v);
+    assert_eq!(names(&v, "displayName"), ["Carol Chen"]);
+    let all = sb
+        .json("/wiki/rest/api/search/user?cql=type%3Duser&limit=2")
+        .await;
+    assert_valid("confluence-cloud-v1-search-user", &all);
+    assert_eq!(all["totalSize"], 6);
+    assert_eq!(all["size"], 2);
+    assert!(all["_links"]["next"].is_string(), "{all}");
+    let bad = sb
+        .get("/wiki/rest/api/search/user?cql=space%3DDEMO")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn dc_group_members_page_through_the_group_and_unknown_groups_are_not_found() {
+    let sb = spawn_sandbox().await;
+    let first = sb
+        .json("/rest/api/group/confluence-users/member?limit=4")
+        .await;
+    assert_valid("confluence-dc-get-group-members", &first);
+    assert_eq!(
+        names(&first, "username"),
+        ["sandbox", "alice", "bob", "carol"]
+    );
+    assert!(first["_links"]["next"].is_string(), "{first}");
+    let rest = sb
+        .json("/rest/api/group/confluence-users/member?limit=4&start=4")
+        .await;
+    assert_eq!(names(&rest, "username"), ["dave", "erin"]);
+    assert!(rest["_links"]["next"].is_null(), "{rest}");
+    let admins = sb
+        .json("/rest/api/group/confluence-administrators/member")
+        .await;
+    assert_eq!(names(&admins, "username"), ["sandbox"]);
+    let missing = sb
+        .get("/rest/api/group/nobody-here/member")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+}
