@@ -70,3 +70,56 @@ async fn server_user_search_reads_the_named_group_and_reports_an_unknown_one() {
     assert_eq!(capped["total"], 2, "{capped}");
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn page_views_report_the_recorded_count_with_the_title_on_cloud_only() {
+    let sb = spawn_with_sandbox("cloud", &[]).await;
+    let before = sb
+        .call("confluence_get_page_views", json!({"page_id": "196610"}))
+        .await
+        .json();
+    assert_eq!(before["page_id"], "196610", "{before}");
+    assert!(before["title"].is_string(), "{before}");
+    let n = before["views"].as_u64().expect("views");
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "http://{}/__sandbox/confluence/view/196610",
+            sb.sandbox
+        ))
+        .send()
+        .await
+        .expect("record view");
+    assert_eq!(resp.status(), 204);
+    let after = sb
+        .call(
+            "confluence_get_page_views",
+            json!({"page_id": "196610", "include_title": false}),
+        )
+        .await
+        .json();
+    assert_eq!(after, json!({"page_id": "196610", "views": n + 1}));
+    sb.stop().await;
+    let dc = spawn_with_sandbox("server", &[]).await;
+    let (session, _) = dc.app.initialize().await;
+    let hidden = dc
+        .app
+        .rpc(
+            session.as_deref(),
+            2,
+            "tools/call",
+            json!({"name": "confluence_get_page_views", "arguments": {"page_id": "196610"}}),
+        )
+        .await;
+    assert_eq!(hidden["error"]["code"], -32602, "{hidden}");
+    dc.stop().await;
+}
+
+#[tokio::test]
+async fn page_views_outside_the_space_filter_are_refused() {
+    let sb = spawn_with_sandbox("cloud", &[("CONFLUENCE_SPACES_FILTER", "NOPE")]).await;
+    let r = sb
+        .call("confluence_get_page_views", json!({"page_id": "196610"}))
+        .await;
+    assert!(r.is_error && r.text.contains("outside"), "{}", r.text);
+    sb.stop().await;
+}

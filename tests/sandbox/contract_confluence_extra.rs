@@ -8,9 +8,10 @@ use crate::contract::assert_valid;
 use crate::support::spawn_sandbox;
 
 /// Every schema the tests below exercise.
-pub const NAMES: [&str; 2] = [
+pub const NAMES: [&str; 3] = [
     "confluence-cloud-v1-search-user",
     "confluence-dc-get-group-members",
+    "confluence-cloud-v1-page-views",
 ];
 
 fn names(v: &Value, key: &str) -> Vec<String> {
@@ -75,6 +76,30 @@ async fn dc_group_members_page_through_the_group_and_unknown_groups_are_not_foun
     assert_eq!(names(&admins, "username"), ["sandbox"]);
     let missing = sb
         .get("/rest/api/group/nobody-here/member")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn page_views_count_recorded_views_and_not_api_reads() {
+    let sb = spawn_sandbox().await;
+    let path = "/wiki/rest/api/analytics/content/196610/views";
+    let before = sb.json(path).await;
+    assert_valid("confluence-cloud-v1-page-views", &before);
+    assert_eq!(before["id"], 196610);
+    let n = before["count"].as_u64().expect("count");
+    sb.json("/wiki/api/v2/pages/196610").await;
+    let resp = sb
+        .post("/__sandbox/confluence/view/196610")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 204);
+    assert_eq!(sb.json(path).await["count"].as_u64(), Some(n + 1));
+    let missing = sb
+        .get("/wiki/rest/api/analytics/content/999999999/views")
         .send()
         .await
         .expect("request");

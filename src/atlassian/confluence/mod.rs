@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+pub mod analytics;
 pub mod pages;
 pub mod restrictions;
 pub mod social;

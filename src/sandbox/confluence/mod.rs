@@ -4,6 +4,7 @@
 //! Pagination cursors are opaque and carry the offset; every paginated answer links its
 //! next page (`_links.next`, and the `Link` header on v2).
 
+pub mod analytics;
 pub mod cloud;
 pub mod cloud_comments;
 pub mod cloud_pages;
@@ -115,6 +116,10 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route("/rest/api/user/current", get(dc::current_user))
         .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
+        .route(
+            "/wiki/rest/api/analytics/content/{id}/views",
+            get(analytics::page_views),
+        )
         .route(
             "/rest/api/group/{name}/member",
             get(users::dc_group_members),

@@ -14,6 +14,7 @@ mod get_page_children;
 mod get_page_diff;
 mod get_page_history;
 mod get_page_restrictions;
+mod get_page_views;
 mod get_space_page_tree;
 mod move_page;
 mod reply_to_comment;
@@ -52,6 +53,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         get_page_restrictions::tool(env.clone()),
         set_page_restrictions::tool(env.clone()),
         search_user::tool(env.clone()),
+        get_page_views::tool(env.clone()),
     ]
 }
 
