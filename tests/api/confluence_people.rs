@@ -123,3 +123,59 @@ async fn page_views_outside_the_space_filter_are_refused() {
     assert!(r.is_error && r.text.contains("outside"), "{}", r.text);
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn content_permission_checks_reflect_restrictions_set_on_the_page() {
+    let sb = spawn_with_sandbox("cloud", &[]).await;
+    let alice = "5b10a2844c20165700ede022";
+    let bob = "5b10a2844c20165700ede023";
+    let check = |who: &str, op: &str| json!({"content_id": "196610", "user_identifier": who, "operation": op});
+    let open = sb
+        .call("confluence_check_content_permissions", check(bob, "update"))
+        .await
+        .json();
+    assert_eq!(open["has_permission"], true, "{open}");
+    sb.call(
+        "confluence_set_page_restrictions",
+        json!({"page_id": "196610", "edit_users": [alice]}),
+    )
+    .await
+    .json();
+    let denied = sb
+        .call("confluence_check_content_permissions", check(bob, "update"))
+        .await
+        .json();
+    assert_eq!(denied["has_permission"], false, "{denied}");
+    assert!(
+        denied["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("permission")),
+        "{denied}"
+    );
+    let allowed = sb
+        .call(
+            "confluence_check_content_permissions",
+            check(alice, "delete"),
+        )
+        .await
+        .json();
+    assert_eq!(allowed["has_permission"], true, "{allowed}");
+    let group = sb
+        .call(
+            "confluence_check_content_permissions",
+            json!({"content_id": "196610", "user_identifier": "confluence-users",
+                "operation": "read", "subject_type": "group"}),
+        )
+        .await
+        .json();
+    assert_eq!(group["has_permission"], true, "{group}");
+    let bad = sb
+        .call("confluence_check_content_permissions", check(bob, "admin"))
+        .await;
+    assert!(
+        bad.is_error && bad.text.contains("read, update or delete"),
+        "{}",
+        bad.text
+    );
+    sb.stop().await;
+}

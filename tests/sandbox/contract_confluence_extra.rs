@@ -8,7 +8,8 @@ use crate::contract::assert_valid;
 use crate::support::spawn_sandbox;
 
 /// Every schema the tests below exercise.
-pub const NAMES: [&str; 3] = [
+pub const NAMES: [&str; 4] = [
+    "confluence-cloud-v1-check-content-permission",
     "confluence-cloud-v1-search-user",
     "confluence-dc-get-group-members",
     "confluence-cloud-v1-page-views",
@@ -104,4 +105,53 @@ async fn page_views_count_recorded_views_and_not_api_reads() {
         .await
         .expect("request");
     assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn content_permission_checks_follow_the_page_restrictions() {
+    let sb = spawn_sandbox().await;
+    let alice = "5b10a2844c20165700ede022";
+    let bob = "5b10a2844c20165700ede023";
+    let check = |who: &str, kind: &str, op: &str| serde_json::json!({"subject": {"type": kind, "identifier": who}, "operation": op});
+    let path = "/wiki/rest/api/content/196610/permission/check";
+    let open = sb
+        .post(path)
+        .json(&check(bob, "user", "update"))
+        .send()
+        .await
+        .expect("check");
+    let open: Value = crate::support::ok_json(open).await;
+    assert_valid("confluence-cloud-v1-check-content-permission", &open);
+    assert_eq!(open["hasPermission"], true);
+    let resp = sb
+        .put("/wiki/rest/api/content/196610/restriction")
+        .json(&serde_json::json!({"results": [{"operation": "update",
+            "restrictions": {"user": [{"type": "known", "accountId": alice}]}}]}))
+        .send()
+        .await
+        .expect("restrict");
+    assert_eq!(resp.status(), 200);
+    for (who, kind, op, expect) in [
+        (alice, "user", "update", true),
+        (bob, "user", "read", true),
+        (bob, "user", "delete", false),
+        ("confluence-users", "group", "update", false),
+    ] {
+        let r = sb
+            .post(path)
+            .json(&check(who, kind, op))
+            .send()
+            .await
+            .expect("check");
+        let v: Value = crate::support::ok_json(r).await;
+        assert_valid("confluence-cloud-v1-check-content-permission", &v);
+        assert_eq!(v["hasPermission"], expect, "{who} {op}: {v}");
+    }
+    let bad = sb
+        .post(path)
+        .json(&check(bob, "user", "admin"))
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(bad.status(), 400);
 }

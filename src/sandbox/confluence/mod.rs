@@ -12,6 +12,7 @@ pub mod dc;
 pub mod dc_comments;
 pub mod dc_pages;
 pub mod pages;
+pub mod permissions;
 pub mod render;
 pub mod restrictions;
 pub mod users;
@@ -116,6 +117,10 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route("/rest/api/user/current", get(dc::current_user))
         .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
+        .route(
+            "/wiki/rest/api/content/{id}/permission/check",
+            post(permissions::check),
+        )
         .route(
             "/wiki/rest/api/analytics/content/{id}/views",
             get(analytics::page_views),

@@ -2,6 +2,7 @@
 
 mod add_comment;
 mod add_label;
+mod check_content_permissions;
 mod common;
 mod copy_page;
 mod create_page;
@@ -54,6 +55,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         set_page_restrictions::tool(env.clone()),
         search_user::tool(env.clone()),
         get_page_views::tool(env.clone()),
+        check_content_permissions::tool(env.clone()),
     ]
 }
 
