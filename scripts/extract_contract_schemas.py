@@ -121,6 +121,7 @@ OPERATIONS = [
     ("confluence-dc-get-group-members", "confluence-dc-10.0.3.json", "/rest/api/group/{groupName}/member", "get", "200"),
     ("confluence-cloud-v1-page-views", "confluence-cloud-v1.json", "/wiki/rest/api/analytics/content/{contentId}/views", "get", "200"),
     ("confluence-cloud-v1-check-content-permission", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/permission/check", "post", "200"),
+    ("confluence-cloud-v2-get-space-permissions", "confluence-cloud-v2.json", "/spaces/{id}/permissions", "get", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}

@@ -179,3 +179,57 @@ async fn content_permission_checks_reflect_restrictions_set_on_the_page() {
     );
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn space_permissions_are_listed_page_by_page_within_the_space_filter() {
+    let sb = spawn_with_sandbox("cloud", &[("CONFLUENCE_SPACES_FILTER", "DEMO")]).await;
+    let first = sb
+        .call(
+            "confluence_get_space_permissions",
+            json!({"space_id": "98305", "limit": 6}),
+        )
+        .await
+        .json();
+    assert_eq!(
+        first["permissions"][0],
+        json!({"principal_type": "group", "principal_id": "confluence-users",
+            "operation": "read", "target": "space"})
+    );
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("next_cursor")
+        .to_owned();
+    let rest = sb
+        .call(
+            "confluence_get_space_permissions",
+            json!({"space_id": "98305", "limit": 6, "cursor": cursor}),
+        )
+        .await
+        .json();
+    assert_eq!(
+        rest["permissions"].as_array().map(Vec::len),
+        Some(2),
+        "{rest}"
+    );
+    assert_eq!(rest["permissions"][1]["operation"], "administer");
+    assert!(rest.get("next_cursor").is_none(), "{rest}");
+    let outside = sb
+        .call(
+            "confluence_get_space_permissions",
+            json!({"space_id": "98306"}),
+        )
+        .await;
+    assert!(
+        outside.is_error && outside.text.contains("outside"),
+        "{}",
+        outside.text
+    );
+    let key = sb
+        .call(
+            "confluence_get_space_permissions",
+            json!({"space_id": "DEMO"}),
+        )
+        .await;
+    assert!(key.is_error && key.text.contains("numeric"), "{}", key.text);
+    sb.stop().await;
+}

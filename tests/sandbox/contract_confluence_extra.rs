@@ -8,7 +8,8 @@ use crate::contract::assert_valid;
 use crate::support::spawn_sandbox;
 
 /// Every schema the tests below exercise.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 5] = [
+    "confluence-cloud-v2-get-space-permissions",
     "confluence-cloud-v1-check-content-permission",
     "confluence-cloud-v1-search-user",
     "confluence-dc-get-group-members",
@@ -154,4 +155,26 @@ async fn content_permission_checks_follow_the_page_restrictions() {
         .await
         .expect("check");
     assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn space_permissions_page_through_the_grants_and_unknown_spaces_are_not_found() {
+    let sb = spawn_sandbox().await;
+    let first = sb
+        .json("/wiki/api/v2/spaces/98305/permissions?limit=5")
+        .await;
+    assert_valid("confluence-cloud-v2-get-space-permissions", &first);
+    assert_eq!(first["results"].as_array().map(Vec::len), Some(5));
+    assert_eq!(first["results"][0]["principal"]["id"], "confluence-users");
+    let next = first["_links"]["next"].as_str().expect("next").to_owned();
+    let rest = sb.json(&next).await;
+    assert_valid("confluence-cloud-v2-get-space-permissions", &rest);
+    assert_eq!(rest["results"].as_array().map(Vec::len), Some(3));
+    assert!(rest["_links"]["next"].is_null(), "{rest}");
+    let missing = sb
+        .get("/wiki/api/v2/spaces/1/permissions")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
 }

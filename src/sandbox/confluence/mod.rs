@@ -118,6 +118,10 @@ pub fn routes() -> Router<SandboxState> {
         .route("/rest/api/user/current", get(dc::current_user))
         .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
         .route(
+            "/wiki/api/v2/spaces/{id}/permissions",
+            get(permissions::cloud_space_permissions),
+        )
+        .route(
             "/wiki/rest/api/content/{id}/permission/check",
             post(permissions::check),
         )

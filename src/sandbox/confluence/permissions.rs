@@ -95,3 +95,61 @@ pub async fn check(
     }
     Ok(Json(out))
 }
+
+/// The permissions every sandbox space grants, as (principal type, principal, operation,
+/// target): users of the site may read and add content, administrators administer and delete,
+/// and the sandbox user administers by name as well. `principal` is a group name or a user index.
+const SPACE_GRANTS: [(&str, &str, &str, &str); 8] = [
+    ("group", "confluence-users", "read", "space"),
+    ("group", "confluence-users", "create", "page"),
+    ("group", "confluence-users", "create", "comment"),
+    ("group", "confluence-users", "create", "attachment"),
+    ("group", "confluence-administrators", "administer", "space"),
+    ("group", "confluence-administrators", "delete", "page"),
+    ("user", "0", "read", "space"),
+    ("user", "0", "administer", "space"),
+];
+
+/// `GET /wiki/api/v2/spaces/{id}/permissions?limit=&cursor=`.
+pub async fn cloud_space_permissions(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::sandbox::confluence::{decode_cursor, encode_cursor, limit_param, param};
+    const V2: Family = Family::ConfluenceV2;
+    let limit = limit_param(&q, "limit", 25, 250, V2)?.max(1);
+    let start = decode_cursor(param(&q, "cursor"), V2)?;
+    let base = crate::sandbox::base_url(&headers);
+    let store = state.store();
+    if !store.spaces.iter().any(|s| s.id == id) {
+        return Err(ApiError::not_found(V2, "Space not found"));
+    }
+    let all: Vec<Value> = SPACE_GRANTS
+        .iter()
+        .enumerate()
+        .map(|(n, (kind, who, op, target))| {
+            let principal = match *kind {
+                "user" => who
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| store.users.get(i))
+                    .map(|u| u.account_id.clone())
+                    .unwrap_or_default(),
+                _ => (*who).to_owned(),
+            };
+            json!({"id": format!("{id}{n:02}"), "principal": {"type": kind, "id": principal},
+                "operation": {"key": op, "targetType": target}})
+        })
+        .collect();
+    let results: Vec<Value> = all.iter().skip(start).take(limit).cloned().collect();
+    let end = start + results.len();
+    let next = (end < all.len()).then(|| {
+        format!(
+            "/wiki/api/v2/spaces/{id}/permissions?limit={limit}&cursor={}",
+            encode_cursor(end)
+        )
+    });
+    Ok(super::cloud::paged(results, next, &base))
+}

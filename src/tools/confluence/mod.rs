@@ -17,6 +17,7 @@ mod get_page_history;
 mod get_page_restrictions;
 mod get_page_views;
 mod get_space_page_tree;
+mod get_space_permissions;
 mod move_page;
 mod reply_to_comment;
 mod search;
@@ -56,6 +57,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         search_user::tool(env.clone()),
         get_page_views::tool(env.clone()),
         check_content_permissions::tool(env.clone()),
+        get_space_permissions::tool(env.clone()),
     ]
 }
 
