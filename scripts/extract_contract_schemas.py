@@ -122,6 +122,8 @@ OPERATIONS = [
     ("confluence-cloud-v1-page-views", "confluence-cloud-v1.json", "/wiki/rest/api/analytics/content/{contentId}/views", "get", "200"),
     ("confluence-cloud-v1-check-content-permission", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/permission/check", "post", "200"),
     ("confluence-cloud-v2-get-space-permissions", "confluence-cloud-v2.json", "/spaces/{id}/permissions", "get", "200"),
+    ("confluence-cloud-v1-get-page-templates", "confluence-cloud-v1.json", "/wiki/rest/api/template/page", "get", "200"),
+    ("confluence-cloud-v1-get-template", "confluence-cloud-v1.json", "/wiki/rest/api/template/{contentTemplateId}", "get", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}

@@ -233,3 +233,77 @@ async fn space_permissions_are_listed_page_by_page_within_the_space_filter() {
     assert!(key.is_error && key.text.contains("numeric"), "{}", key.text);
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn a_page_created_from_a_template_carries_the_template_body() {
+    let sb = spawn_with_sandbox("cloud", &[]).await;
+    let list = sb
+        .call(
+            "confluence_list_page_templates",
+            json!({"space_key": "ENG"}),
+        )
+        .await
+        .json();
+    assert_eq!(list["templates"][0]["name"], "Meeting notes", "{list}");
+    assert_eq!(
+        list["templates"].as_array().map(Vec::len),
+        Some(2),
+        "{list}"
+    );
+    let id = list["templates"][0]["id"].as_str().expect("id").to_owned();
+    let t = sb
+        .call("confluence_get_page_template", json!({"template_id": id}))
+        .await
+        .json();
+    assert!(
+        t["body"].as_str().is_some_and(|b| b.contains("Agenda")),
+        "{t}"
+    );
+    let made = sb
+        .call(
+            "confluence_create_page_from_template",
+            json!({"space_key": "ENG", "title": "Sync 2025-03-03", "template_id": id}),
+        )
+        .await
+        .json();
+    let page = sb
+        .call("confluence_get_page", json!({"page_id": made["id"]}))
+        .await
+        .json();
+    assert_eq!(page["title"], "Sync 2025-03-03", "{page}");
+    assert!(
+        page.to_string().contains("Engineering weekly sync"),
+        "{page}"
+    );
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn template_page_creation_is_refused_outside_the_space_filter_and_in_read_only_mode() {
+    let sb = spawn_with_sandbox("cloud", &[("CONFLUENCE_SPACES_FILTER", "DEMO")]).await;
+    let r = sb
+        .call(
+            "confluence_create_page_from_template",
+            json!({"space_key": "ENG", "title": "X", "template_id": "1310740"}),
+        )
+        .await;
+    assert!(r.is_error && r.text.contains("outside"), "{}", r.text);
+    sb.stop().await;
+    let ro = spawn_with_sandbox("cloud", &[("READ_ONLY_MODE", "true")]).await;
+    let (session, _) = ro.app.initialize().await;
+    let call = ro
+        .app
+        .rpc(
+            session.as_deref(),
+            2,
+            "tools/call",
+            json!({"name": "confluence_create_page_from_template",
+            "arguments": {"space_key": "ENG", "title": "X", "template_id": "1310740"}}),
+        )
+        .await;
+    assert!(
+        call["error"].is_object() || call["result"]["isError"] == true,
+        "{call}"
+    );
+    ro.stop().await;
+}

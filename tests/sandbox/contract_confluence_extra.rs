@@ -8,7 +8,9 @@ use crate::contract::assert_valid;
 use crate::support::spawn_sandbox;
 
 /// Every schema the tests below exercise.
-pub const NAMES: [&str; 5] = [
+pub const NAMES: [&str; 7] = [
+    "confluence-cloud-v1-get-page-templates",
+    "confluence-cloud-v1-get-template",
     "confluence-cloud-v2-get-space-permissions",
     "confluence-cloud-v1-check-content-permission",
     "confluence-cloud-v1-search-user",
@@ -173,6 +175,33 @@ async fn space_permissions_page_through_the_grants_and_unknown_spaces_are_not_fo
     assert!(rest["_links"]["next"].is_null(), "{rest}");
     let missing = sb
         .get("/wiki/api/v2/spaces/1/permissions")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn each_space_has_two_templates_and_one_is_global() {
+    let sb = spawn_sandbox().await;
+    let demo = sb.json("/wiki/rest/api/template/page?spaceKey=DEMO").await;
+    assert_valid("confluence-cloud-v1-get-page-templates", &demo);
+    assert_eq!(names(&demo, "name"), ["Meeting notes", "Decision log"]);
+    let global = sb.json("/wiki/rest/api/template/page").await;
+    assert_eq!(names(&global, "name"), ["Checklist"]);
+    let id = demo["results"][0]["templateId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let one = sb.json(&format!("/wiki/rest/api/template/{id}")).await;
+    assert_valid("confluence-cloud-v1-get-template", &one);
+    assert!(
+        one["body"]["storage"]["value"]
+            .as_str()
+            .is_some_and(|b| b.contains("Agenda"))
+    );
+    let missing = sb
+        .get("/wiki/rest/api/template/1")
         .send()
         .await
         .expect("request");

@@ -9,6 +9,7 @@ pub mod pages;
 pub mod permissions;
 pub mod restrictions;
 pub mod social;
+pub mod templates;
 pub mod users;
 
 use super::client::{CallAuth, ServiceClient};

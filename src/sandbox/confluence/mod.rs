@@ -15,6 +15,7 @@ pub mod pages;
 pub mod permissions;
 pub mod render;
 pub mod restrictions;
+pub mod templates;
 pub mod users;
 
 use axum::Router;
@@ -117,6 +118,8 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route("/rest/api/user/current", get(dc::current_user))
         .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
+        .route("/wiki/rest/api/template/page", get(templates::list))
+        .route("/wiki/rest/api/template/{id}", get(templates::get_one))
         .route(
             "/wiki/api/v2/spaces/{id}/permissions",
             get(permissions::cloud_space_permissions),

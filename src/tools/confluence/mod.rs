@@ -24,6 +24,7 @@ mod search;
 mod search_user;
 mod section;
 mod set_page_restrictions;
+mod templates;
 mod update_page;
 mod update_page_section;
 
@@ -58,6 +59,9 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         get_page_views::tool(env.clone()),
         check_content_permissions::tool(env.clone()),
         get_space_permissions::tool(env.clone()),
+        templates::list_tool(env.clone()),
+        templates::get_tool(env.clone()),
+        templates::create_tool(env.clone()),
     ]
 }
 
