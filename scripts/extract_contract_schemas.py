@@ -121,6 +121,13 @@ OPERATIONS = [
     ("confluence-cloud-v2-get-attachment", "confluence-cloud-v2.json", "/attachments/{id}", "get", "200"),
     ("confluence-cloud-v1-create-attachment", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/child/attachment", "post", "200"),
     ("confluence-dc-create-attachment", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/child/attachment", "post", "200"),
+    ("confluence-cloud-v1-search-user", "confluence-cloud-v1.json", "/wiki/rest/api/search/user", "get", "200"),
+    ("confluence-dc-get-group-members", "confluence-dc-10.0.3.json", "/rest/api/group/{groupName}/member", "get", "200"),
+    ("confluence-cloud-v1-page-views", "confluence-cloud-v1.json", "/wiki/rest/api/analytics/content/{contentId}/views", "get", "200"),
+    ("confluence-cloud-v1-check-content-permission", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/permission/check", "post", "200"),
+    ("confluence-cloud-v2-get-space-permissions", "confluence-cloud-v2.json", "/spaces/{id}/permissions", "get", "200"),
+    ("confluence-cloud-v1-get-page-templates", "confluence-cloud-v1.json", "/wiki/rest/api/template/page", "get", "200"),
+    ("confluence-cloud-v1-get-template", "confluence-cloud-v1.json", "/wiki/rest/api/template/{contentTemplateId}", "get", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}

@@ -2,7 +2,8 @@
 //! `GET|POST|DELETE /__sandbox/faults` to read, arm or clear faults, and
 //! `POST /__sandbox/reset` to return to the seed data set (also clears faults), and
 //! `POST /__sandbox/confluence/concurrent-edit/{page_id}` to make another user edit that page
-//! just before the next update of it arrives (a deterministic version conflict).
+//! just before the next update of it arrives (a deterministic version conflict), and
+//! `POST /__sandbox/confluence/view/{page_id}` to record a page view (Cloud analytics).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,6 +24,10 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/__sandbox/confluence/concurrent-edit/{id}",
             post(crate::sandbox::confluence::pages::arm_concurrent_edit),
+        )
+        .route(
+            "/__sandbox/confluence/view/{id}",
+            post(crate::sandbox::confluence::analytics::record_view),
         )
 }
 

@@ -336,6 +336,9 @@ pub struct Store {
     /// Page ids whose next update meets a concurrent edit by another user (tests arm this
     /// through `/__sandbox/confluence/concurrent-edit/{id}` to provoke a 409).
     pub concurrent_edits: Vec<String>,
+    /// Page views recorded through `/__sandbox/confluence/view/{id}`, by page id, on top of
+    /// each page's seeded count.
+    pub page_views: std::collections::BTreeMap<String, u64>,
 }
 
 /// A file attached to an issue, with its bytes.

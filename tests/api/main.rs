@@ -6,6 +6,7 @@ mod cli;
 mod config_docs;
 mod confluence_attachments;
 mod confluence_pages;
+mod confluence_people;
 mod confluence_restrictions;
 mod confluence_social;
 mod confluence_versions;

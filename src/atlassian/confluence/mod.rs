@@ -4,10 +4,14 @@
 
 use serde_json::Value;
 
+pub mod analytics;
 pub mod attachments;
 pub mod pages;
+pub mod permissions;
 pub mod restrictions;
 pub mod social;
+pub mod templates;
+pub mod users;
 
 use super::client::{CallAuth, ServiceClient};
 use super::error::{AtlassianError, ErrorKind};

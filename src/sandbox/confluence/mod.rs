@@ -4,6 +4,7 @@
 //! Pagination cursors are opaque and carry the offset; every paginated answer links its
 //! next page (`_links.next`, and the `Link` header on v2).
 
+pub mod analytics;
 pub mod attachments;
 pub mod cloud;
 pub mod cloud_comments;
@@ -12,8 +13,11 @@ pub mod dc;
 pub mod dc_comments;
 pub mod dc_pages;
 pub mod pages;
+pub mod permissions;
 pub mod render;
 pub mod restrictions;
+pub mod templates;
+pub mod users;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -136,6 +140,25 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/download/attachments/{page}/{filename}",
             get(att::dc_download),
+        )
+        .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
+        .route("/wiki/rest/api/template/page", get(templates::list))
+        .route("/wiki/rest/api/template/{id}", get(templates::get_one))
+        .route(
+            "/wiki/api/v2/spaces/{id}/permissions",
+            get(permissions::cloud_space_permissions),
+        )
+        .route(
+            "/wiki/rest/api/content/{id}/permission/check",
+            post(permissions::check),
+        )
+        .route(
+            "/wiki/rest/api/analytics/content/{id}/views",
+            get(analytics::page_views),
+        )
+        .route(
+            "/rest/api/group/{name}/member",
+            get(users::dc_group_members),
         )
 }
 

@@ -4,6 +4,7 @@ mod add_comment;
 mod add_label;
 mod attachment_writes;
 mod attachments;
+mod check_content_permissions;
 mod common;
 mod copy_page;
 mod create_page;
@@ -16,12 +17,16 @@ mod get_page_children;
 mod get_page_diff;
 mod get_page_history;
 mod get_page_restrictions;
+mod get_page_views;
 mod get_space_page_tree;
+mod get_space_permissions;
 mod move_page;
 mod reply_to_comment;
 mod search;
+mod search_user;
 mod section;
 mod set_page_restrictions;
+mod templates;
 mod update_page;
 mod update_page_section;
 
@@ -59,6 +64,13 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         attachments::images_tool(env.clone()),
         attachments::download_all_tool(env.clone()),
         attachment_writes::upload_many_tool(env.clone()),
+        search_user::tool(env.clone()),
+        get_page_views::tool(env.clone()),
+        check_content_permissions::tool(env.clone()),
+        get_space_permissions::tool(env.clone()),
+        templates::list_tool(env.clone()),
+        templates::get_tool(env.clone()),
+        templates::create_tool(env.clone()),
     ]
 }
 
