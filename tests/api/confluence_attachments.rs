@@ -10,42 +10,11 @@ use mcp_atlassian::sandbox::jira::attachments::SEED_PNG;
 use serde_json::{Value, json};
 
 use crate::helpers::{SandboxApp, spawn_with_sandbox};
-use crate::jira_people::{rpc_call, sandbox_get};
+use crate::jira_attachments::{ok_result, resources, summary};
+use crate::jira_people::sandbox_get;
 
 /// The DEMO space home page, which the sandbox seeds with chart.png and minutes.txt.
 const DEMO_HOME: &str = "196609";
-
-/// The `result` of a tools/call, asserting it is not a tool error.
-async fn ok_result(sb: &SandboxApp, tool: &str, args: Value) -> Value {
-    let v = rpc_call(sb, tool, args).await;
-    let result = v["result"].clone();
-    assert_ne!(result["isError"], json!(true), "{tool} failed: {v}");
-    assert!(result["content"].is_array(), "{tool}: {v}");
-    result
-}
-
-fn summary(result: &Value) -> Value {
-    let text = result["content"][0]["text"].as_str().expect("text block");
-    serde_json::from_str(text).expect("summary is JSON")
-}
-
-/// Embedded resources: (uri, mime type, base64).
-fn resources(result: &Value) -> Vec<(String, String, String)> {
-    result["content"]
-        .as_array()
-        .expect("content")
-        .iter()
-        .filter(|c| c["type"] == "resource")
-        .map(|c| {
-            let r = &c["resource"];
-            (
-                r["uri"].as_str().expect("uri").to_owned(),
-                r["mimeType"].as_str().expect("mime").to_owned(),
-                r["blob"].as_str().expect("blob").to_owned(),
-            )
-        })
-        .collect()
-}
 
 async fn titles(sb: &SandboxApp, page: &str) -> Vec<String> {
     let v = sb

@@ -12,7 +12,7 @@ use crate::helpers::{SandboxApp, spawn_with_sandbox};
 use crate::jira_people::{rpc_call, sandbox_get};
 
 /// The `result` of a tools/call, asserting it is not a tool error.
-async fn ok_result(sb: &SandboxApp, tool: &str, args: Value) -> Value {
+pub(crate) async fn ok_result(sb: &SandboxApp, tool: &str, args: Value) -> Value {
     let v = rpc_call(sb, tool, args).await;
     let result = v["result"].clone();
     assert_ne!(result["isError"], json!(true), "{tool} failed: {v}");
@@ -20,13 +20,13 @@ async fn ok_result(sb: &SandboxApp, tool: &str, args: Value) -> Value {
     result
 }
 
-fn summary(result: &Value) -> Value {
+pub(crate) fn summary(result: &Value) -> Value {
     let text = result["content"][0]["text"].as_str().expect("text block");
     serde_json::from_str(text).expect("summary is JSON")
 }
 
-/// Embedded resources by file name (from the URI's last segment): (mime type, base64).
-fn resources(result: &Value) -> Vec<(String, String, String)> {
+/// Embedded resources: (uri, mime type, base64).
+pub(crate) fn resources(result: &Value) -> Vec<(String, String, String)> {
     result["content"]
         .as_array()
         .expect("content")
