@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::sandbox::auth::CurrentUser;
-use crate::sandbox::confluence::cloud::paged;
-use crate::sandbox::confluence::{decode_cursor, encode_cursor, limit_param, param, query_string};
+use crate::sandbox::confluence::cloud_pages::cursor_page;
+use crate::sandbox::confluence::param;
 use crate::sandbox::error::{ApiError, Family};
 use crate::sandbox::model::{PageComment, Store};
 use crate::sandbox::text::adf_to_html;
@@ -59,29 +59,6 @@ fn wants_body(q: &[(String, String)]) -> Result<bool, ApiError> {
             format!("Invalid body-format '{other}': the sandbox supports storage"),
         )),
     }
-}
-
-fn cursor_page(
-    q: &[(String, String)],
-    items: Vec<Value>,
-    path: &str,
-    base: &str,
-) -> Result<Response, ApiError> {
-    let limit = limit_param(q, "limit", 25, 250, V2)?.max(1);
-    let start = decode_cursor(param(q, "cursor"), V2)?;
-    let total = items.len();
-    let results: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
-    let end = start + results.len();
-    let next = (end < total).then(|| {
-        let mut pairs: Vec<(&str, String)> = q
-            .iter()
-            .filter(|(k, _)| k != "cursor")
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        pairs.push(("cursor", encode_cursor(end)));
-        format!("/wiki/api/v2{path}?{}", query_string(&pairs))
-    });
-    Ok(paged(results, next, base))
 }
 
 /// `GET /wiki/api/v2/pages/{id}/footer-comments`: top-level comments, oldest first.

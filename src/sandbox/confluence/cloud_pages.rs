@@ -65,7 +65,7 @@ fn storage_of(body: &Value) -> Result<Option<String>, ApiError> {
 }
 
 /// A cursor page of `items` (already ordered) under `path`.
-fn cursor_page(
+pub(crate) fn cursor_page(
     q: &[(String, String)],
     items: Vec<Value>,
     path: &str,
