@@ -5,6 +5,7 @@ mod budget;
 mod cli;
 mod config_docs;
 mod confluence_attachments;
+mod confluence_inline;
 mod confluence_pages;
 mod confluence_people;
 mod confluence_restrictions;

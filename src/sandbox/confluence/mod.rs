@@ -12,6 +12,7 @@ pub mod cloud_pages;
 pub mod dc;
 pub mod dc_comments;
 pub mod dc_pages;
+pub mod inline_comments;
 pub mod pages;
 pub mod permissions;
 pub mod render;
@@ -68,6 +69,22 @@ pub fn routes() -> Router<SandboxState> {
             get(cloud_comments::children),
         )
         .route("/wiki/api/v2/footer-comments", post(cloud_comments::create))
+        .route(
+            "/wiki/api/v2/pages/{id}/inline-comments",
+            get(inline_comments::page_comments),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments/{id}",
+            get(inline_comments::get_comment),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments/{id}/children",
+            get(inline_comments::children),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments",
+            post(inline_comments::create),
+        )
         .route(
             "/wiki/rest/api/content/{id}/label",
             post(cloud_pages::add_label),
