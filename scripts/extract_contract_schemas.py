@@ -130,6 +130,8 @@ OPERATIONS = [
     ("confluence-cloud-v1-page-views", "confluence-cloud-v1.json", "/wiki/rest/api/analytics/content/{contentId}/views", "get", "200"),
     ("confluence-cloud-v1-check-content-permission", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/permission/check", "post", "200"),
     ("confluence-cloud-v2-get-space-permissions", "confluence-cloud-v2.json", "/spaces/{id}/permissions", "get", "200"),
+    ("confluence-dc-get-space-permissions", "confluence-dc-10.0.3.json", "/rest/api/space/{spaceKey}/permissions", "get", "200"),
+    ("confluence-dc-get-spaces", "confluence-dc-10.0.3.json", "/rest/api/space", "get", "200"),
     ("confluence-cloud-v1-get-page-templates", "confluence-cloud-v1.json", "/wiki/rest/api/template/page", "get", "200"),
     ("confluence-cloud-v1-get-template", "confluence-cloud-v1.json", "/wiki/rest/api/template/{contentTemplateId}", "get", "200"),
 ]

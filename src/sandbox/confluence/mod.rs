@@ -116,6 +116,11 @@ pub fn routes() -> Router<SandboxState> {
             get(dc_pages::child_pages),
         )
         .route("/rest/api/space/{key}", get(dc_pages::get_space))
+        .route("/rest/api/space", get(dc_pages::list_spaces))
+        .route(
+            "/rest/api/space/{key}/permissions",
+            get(permissions::dc_space_permissions),
+        )
         .route(
             "/wiki/rest/api/content/{id}/restriction",
             get(restrictions::cloud_get).put(restrictions::cloud_put),
