@@ -293,47 +293,52 @@ async fn data_center_space_permissions_are_found_by_id_or_key_and_paged_by_the_t
 }
 
 #[tokio::test]
-async fn a_page_created_from_a_template_carries_the_template_body() {
-    let sb = spawn_with_sandbox("cloud", &[]).await;
-    let list = sb
-        .call(
-            "confluence_list_page_templates",
-            json!({"space_key": "ENG"}),
-        )
-        .await
-        .json();
-    assert_eq!(list["templates"][0]["name"], "Meeting notes", "{list}");
-    assert_eq!(
-        list["templates"].as_array().map(Vec::len),
-        Some(2),
-        "{list}"
-    );
-    let id = list["templates"][0]["id"].as_str().expect("id").to_owned();
-    let t = sb
-        .call("confluence_get_page_template", json!({"template_id": id}))
-        .await
-        .json();
-    assert!(
-        t["body"].as_str().is_some_and(|b| b.contains("Agenda")),
-        "{t}"
-    );
-    let made = sb
-        .call(
-            "confluence_create_page_from_template",
-            json!({"space_key": "ENG", "title": "Sync 2025-03-03", "template_id": id}),
-        )
-        .await
-        .json();
-    let page = sb
-        .call("confluence_get_page", json!({"page_id": made["id"]}))
-        .await
-        .json();
-    assert_eq!(page["title"], "Sync 2025-03-03", "{page}");
-    assert!(
-        page.to_string().contains("Engineering weekly sync"),
-        "{page}"
-    );
-    sb.stop().await;
+async fn a_page_created_from_a_template_carries_the_template_body_in_both_flavours() {
+    for flavour in ["cloud", "server"] {
+        let sb = spawn_with_sandbox(flavour, &[]).await;
+        let list = sb
+            .call(
+                "confluence_list_page_templates",
+                json!({"space_key": "ENG"}),
+            )
+            .await
+            .json();
+        assert_eq!(
+            list["templates"][0]["name"], "Meeting notes",
+            "{flavour}: {list}"
+        );
+        assert_eq!(
+            list["templates"].as_array().map(Vec::len),
+            Some(2),
+            "{list}"
+        );
+        let id = list["templates"][0]["id"].as_str().expect("id").to_owned();
+        let t = sb
+            .call("confluence_get_page_template", json!({"template_id": id}))
+            .await
+            .json();
+        assert!(
+            t["body"].as_str().is_some_and(|b| b.contains("Agenda")),
+            "{t}"
+        );
+        let made = sb
+            .call(
+                "confluence_create_page_from_template",
+                json!({"space_key": "ENG", "title": "Sync 2025-03-03", "template_id": id}),
+            )
+            .await
+            .json();
+        let page = sb
+            .call("confluence_get_page", json!({"page_id": made["id"]}))
+            .await
+            .json();
+        assert_eq!(page["title"], "Sync 2025-03-03", "{flavour}: {page}");
+        assert!(
+            page.to_string().contains("Engineering weekly sync"),
+            "{page}"
+        );
+        sb.stop().await;
+    }
 }
 
 #[tokio::test]

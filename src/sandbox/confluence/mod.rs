@@ -166,6 +166,8 @@ pub fn routes() -> Router<SandboxState> {
         .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
         .route("/wiki/rest/api/template/page", get(templates::list))
         .route("/wiki/rest/api/template/{id}", get(templates::get_one))
+        .route("/rest/experimental/template/page", get(templates::list))
+        .route("/rest/experimental/template/{id}", get(templates::get_one))
         .route(
             "/wiki/api/v2/spaces/{id}/permissions",
             get(permissions::cloud_space_permissions),
