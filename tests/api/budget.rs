@@ -56,3 +56,42 @@ async fn tools_list_fits_its_byte_budget_per_product() {
     }
     sb.stop().await;
 }
+
+async fn confluence_tools(flavour: &str) -> Vec<String> {
+    let sb = spawn_with_sandbox(flavour, &[("TOOLSETS", "all")]).await;
+    let (session, _) = sb.app.initialize().await;
+    let list = sb
+        .app
+        .rpc(session.as_deref(), 2, "tools/list", json!({}))
+        .await;
+    sb.stop().await;
+    list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .filter(|n| n.starts_with("confluence_"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn all_35_confluence_tools_are_listed_on_cloud_and_all_but_two_on_data_center() {
+    let cloud = confluence_tools("cloud").await;
+    assert_eq!(cloud.len(), 35, "{cloud:?}");
+    let dc = confluence_tools("server").await;
+    let missing: Vec<&str> = cloud
+        .iter()
+        .filter(|n| !dc.contains(n))
+        .map(String::as_str)
+        .collect();
+    // Data Center has no REST API for page views or content permission checks.
+    assert_eq!(
+        missing,
+        [
+            "confluence_get_page_views",
+            "confluence_check_content_permissions"
+        ],
+        "{dc:?}"
+    );
+}
