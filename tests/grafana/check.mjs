@@ -8,14 +8,20 @@
 // and rejects unknown properties (excess property checks), which a misspelled field would be.
 //
 // Usage: node check.mjs   (after `npm ci` in this directory; exits non-zero on any error)
+// GRAFANA_CHECK_DIR: a directory holding node_modules from `npm ci` of this package.json and
+// package-lock.json (scripts/test.sh installs it under its cache); default: this directory.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dashboards = join(here, "..", "..", "dashboards");
-const out = join(here, "generated");
+const work = process.env.GRAFANA_CHECK_DIR || here;
+if (work !== here) {
+  for (const f of ["json.ts", "tsconfig.json"]) copyFileSync(join(here, f), join(work, f));
+}
+const out = join(work, "generated");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 
@@ -42,7 +48,7 @@ writeFileSync(
   JSON.stringify({ extends: "../tsconfig.json", files: names.map((n) => `../${n}`) }, null, 2),
 );
 try {
-  execFileSync(process.execPath, [join(here, "node_modules", "typescript", "bin", "tsc"), "-p", join(out, "tsconfig.json")], {
+  execFileSync(process.execPath, [join(work, "node_modules", "typescript", "bin", "tsc"), "-p", join(out, "tsconfig.json")], {
     stdio: "inherit",
   });
 } catch {
