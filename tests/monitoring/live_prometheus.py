@@ -209,7 +209,8 @@ class Server:
         self.log.close()
 
 
-def mcp_post(base: str, key: str | None, body: dict, session: str | None = None) -> tuple[int, dict | None, str | None]:
+def mcp_post(base: str, key: str | None, body: dict, session: str | None = None,
+             path: str = "/mcp") -> tuple[int, dict | None, str | None]:
     """One Streamable HTTP POST; returns status, the JSON-RPC answer (JSON or SSE) and the session id."""
     conn = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlsplit(base).port, timeout=30)
     headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
@@ -218,7 +219,7 @@ def mcp_post(base: str, key: str | None, body: dict, session: str | None = None)
         headers["X-API-Key"] = key
     if session:
         headers["Mcp-Session-Id"] = session
-    conn.request("POST", "/mcp", json.dumps(body), headers)
+    conn.request("POST", path, json.dumps(body), headers)
     r = conn.getresponse()
     raw = r.read().decode()
     sid = r.getheader("Mcp-Session-Id") or session
@@ -327,6 +328,8 @@ def workload(server: Server) -> dict:
     for key in (None, "mcpk_nobody_0000000000000000000000000000000000000000000"):
         status, _, _ = mcp_post(base, key, INIT)
         assert status == 403, f"a request with key {key!r} was answered {status}, not 403"
+    status, _, _ = mcp_post(base, None, INIT, path=f"/mcp?api_key={API_KEY}")
+    assert status == 403, f"a request with the key in its URL was answered {status}, not 403"
     # The rate-limited key's third request within the minute is refused.
     statuses = [mcp_post(base, server.limited_key, INIT)[0] for _ in range(4)]
     assert 429 in statuses, f"the rate-limited key was never refused: {statuses}"
@@ -497,7 +500,7 @@ def main() -> int:
         prom = Prometheus(prom_bin, target, workdir)
         if server:
             counts = workload(server)
-            log(f"workload: {counts['ok']} tool calls ok, {counts['error']} failed, 3 refused keys, rate limit hit, one SSE session")
+            log(f"workload: {counts['ok']} tool calls ok, {counts['error']} failed, 3 refused keys (missing, unknown, in the URL), rate limit hit, one SSE session")
         wait_for_data(prom, time.time())
         rules = check_rules(prom, problems)
         panels = check_dashboards(prom, problems, bool(args.fake_exposition))
