@@ -308,7 +308,7 @@ def sse_session(base: str, key: str) -> None:
     stream.close()
 
 
-def workload(server: Server) -> dict:
+def workload(server: Server, prom: "Prometheus") -> dict:
     base = server.base
     counts = {"ok": 0, "error": 0}
     sid = open_session(base, API_KEY)
@@ -319,11 +319,19 @@ def workload(server: Server) -> dict:
         ("confluence_search", {"query": "type = page", "limit": 3}),
         ("jira_get_issue", {"issue_key": "NOPE-424242"}),  # does not exist: a tool error
         ("jira_get_issue", {"no_such_argument": 1}),       # invalid arguments
-    ] * 3
-    for rid, (tool, args) in enumerate(calls, start=10):
-        _, answer, _ = mcp_post(base, API_KEY, call(tool, args, rid), sid)
-        failed = answer is None or "error" in answer or answer.get("result", {}).get("isError")
-        counts["error" if failed else "ok"] += 1
+    ]
+    rid = 10
+    # Two rounds with a scrape between them: a histogram series appears at its first
+    # observation, so only what happens after Prometheus first saw it shows in increase().
+    for rounds in (1, 2):
+        started = time.time()
+        for tool, args in calls * rounds:
+            rid += 1
+            _, answer, _ = mcp_post(base, API_KEY, call(tool, args, rid), sid)
+            failed = answer is None or "error" in answer or answer.get("result", {}).get("isError")
+            counts["error" if failed else "ok"] += 1
+        if rounds == 1:
+            wait_for("a scrape after the first round", lambda: scraped_after(prom, started))
     # Refused API keys: missing, unknown, and one in the URL.
     for key in (None, "mcpk_nobody_0000000000000000000000000000000000000000000"):
         status, _, _ = mcp_post(base, key, INIT)
@@ -459,14 +467,17 @@ def check_rules(prom: Prometheus, problems: list) -> int:
     return count
 
 
-def wait_for_data(prom: Prometheus, since: float) -> None:
-    """Waits until a scrape that started after `since` (with at least three scrapes in the last
-    minute, so rates are defined) and a rule evaluation after that scrape are in."""
-    def scraped():
-        result = prom.query(f'timestamp(up{{job="{JOB}"}} == 1) and count_over_time(up{{job="{JOB}"}}[1m]) >= 3')
-        return result and float(result[0]["value"][1]) > since
+def scraped_after(prom: Prometheus, since: float) -> bool:
+    """A successful scrape that started after `since` is in, with at least three scrapes in
+    the last minute (so rates are defined)."""
+    result = prom.query(f'timestamp(up{{job="{JOB}"}} == 1) and count_over_time(up{{job="{JOB}"}}[1m]) >= 3')
+    return bool(result) and float(result[0]["value"][1]) > since
 
-    wait_for("a scrape after the workload", scraped)
+
+def wait_for_data(prom: Prometheus, since: float) -> None:
+    """Waits until a scrape that started after `since` and a rule evaluation after that
+    scrape are in."""
+    wait_for("a scrape after the workload", lambda: scraped_after(prom, since))
 
     def evaluated():
         result = prom.query("timestamp(mcp_atlassian:tool_calls:error_ratio_rate5m)")
@@ -498,8 +509,10 @@ def main() -> int:
             server = Server(binary, workdir)
             target = f"127.0.0.1:{server.metrics_port}"
         prom = Prometheus(prom_bin, target, workdir)
+        # Counters must be seen before the workload moves them, or increase() sees nothing.
+        wait_for("a first scrape", lambda: prom.query(f'up{{job="{JOB}"}} == 1'))
         if server:
-            counts = workload(server)
+            counts = workload(server, prom)
             log(f"workload: {counts['ok']} tool calls ok, {counts['error']} failed, 3 refused keys (missing, unknown, in the URL), rate limit hit, one SSE session")
         wait_for_data(prom, time.time())
         rules = check_rules(prom, problems)
