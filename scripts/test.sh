@@ -65,7 +65,12 @@ install_debian() {
         echo "run as root or install them yourself: apt-get install ${missing[*]}" >&2
         return 1
     fi
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || return 1
+    # The packages' own services are not used; a system Prometheus would hold port 9090,
+    # the server's default metrics port.
+    if command -v systemctl >/dev/null; then
+        systemctl disable --now prometheus prometheus-alertmanager >/dev/null 2>&1 || true
+    fi
 }
 install_debian
 
