@@ -550,6 +550,37 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn gateway_calls_use_the_oauth_cloud_id_then_the_configured_one_without_asking_the_site()
+    {
+        // Port 9 refuses connections: any upstream call here would fail the test.
+        let pairs = [
+            ("JIRA_URL", "http://127.0.0.1:9"),
+            ("JIRA_USERNAME", "me@acme.com"),
+            ("JIRA_API_TOKEN", "t"),
+            ("ATLASSIAN_OAUTH_API_BASE", "http://127.0.0.1:9/gw/"),
+        ];
+        let c = client(&pairs, true);
+        assert_eq!(
+            c.gateway_url("/jira/forms/cloud/c1/issue/X-1/form")
+                .expect("url")
+                .as_str(),
+            "http://127.0.0.1:9/gw/jira/forms/cloud/c1/issue/X-1/form"
+        );
+        let oauth = CallAuth {
+            request: Some(RequestCredentials::parse("Bearer tok", Some("cloud-9")).expect("creds")),
+            ..CallAuth::default()
+        };
+        assert_eq!(c.cloud_id(&oauth).await.expect("id"), "cloud-9");
+        let mut configured = pairs.to_vec();
+        configured.push(("ATLASSIAN_OAUTH_CLOUD_ID", "cloud-cfg"));
+        let c = client(&configured, true);
+        assert_eq!(
+            c.cloud_id(&CallAuth::default()).await.expect("id"),
+            "cloud-cfg"
+        );
+    }
+
     #[test]
     fn confluence_gateway_urls_keep_the_wiki_prefix() {
         let c = client(

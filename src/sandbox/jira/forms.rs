@@ -54,14 +54,6 @@ fn issue_id(store: &Store, cloud: &str, key: &str) -> Result<String, ApiError> {
         })
 }
 
-fn status_name(f: &Form) -> &'static str {
-    match f.status {
-        "s" => "s",
-        "l" => "l",
-        _ => "o",
-    }
-}
-
 fn index_entry(f: &Form) -> Value {
     json!({"id": f.id, "formTemplate": {"id": f.template_id}, "internal": f.internal,
            "submitted": f.status != "o", "lock": f.status == "l", "name": f.name, "updated": ts(f.updated)})
@@ -98,7 +90,7 @@ fn form_json(f: &Form) -> Value {
             "layout": [{"version": 1, "type": "doc", "content": layout}],
             "conditions": {}, "sections": {}, "questions": questions
         },
-        "state": {"visibility": if f.internal { "i" } else { "e" }, "status": status_name(f), "answers": f.answers}
+        "state": {"visibility": if f.internal { "i" } else { "e" }, "status": f.status, "answers": f.answers}
     })
 }
 
