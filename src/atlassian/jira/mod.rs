@@ -5,10 +5,12 @@ pub mod agile;
 pub mod attachments;
 pub mod comments;
 pub mod fields;
+pub mod forms;
 pub mod issue_write;
 pub mod links;
 pub mod people;
 pub mod projects;
+pub mod servicedesk;
 pub mod workflow;
 pub mod worklog;
 
