@@ -6,6 +6,7 @@ use std::sync::Arc;
 use reqwest::{Method, header};
 use serde_json::Value;
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 use url::Url;
 
 use super::auth::{Auth, RequestCredentials, global_auth};
@@ -13,6 +14,7 @@ use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::transport::{SendError, build_http, send};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
+use crate::telemetry::traces;
 
 /// Building a client failed (bad certificate, proxy, header).
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +250,38 @@ impl ServiceClient {
         body: RequestBody<'_>,
         limit: Option<u64>,
     ) -> Result<RawResponse, AtlassianError> {
+        let span = traces::upstream_span(self.product.as_str(), method.as_str());
+        let result = self
+            .attempts(auth, method, path, query, body, limit)
+            .instrument(span.clone())
+            .await;
+        if traces::enabled() {
+            // error.type: the HTTP status, or the transport failure (connect, timeout, ...).
+            let (status, error) = match &result {
+                Ok(r) => (Some(r.status), None),
+                Err(e) => (
+                    e.status,
+                    Some(match e.status {
+                        Some(s) => s.to_string(),
+                        None => format!("{:?}", e.kind).to_ascii_lowercase(),
+                    }),
+                ),
+            };
+            traces::upstream_done(&span, status, error.as_deref());
+        }
+        result
+    }
+
+    /// [`Self::call_raw`] without its span: the request, retried as the policy says.
+    async fn attempts(
+        &self,
+        auth: &CallAuth,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: RequestBody<'_>,
+        limit: Option<u64>,
+    ) -> Result<RawResponse, AtlassianError> {
         let chosen = self.choose_auth(auth)?;
         let url = match &auth.site {
             Some(site) => {
@@ -293,6 +327,7 @@ impl ServiceClient {
             v.set_sensitive(true);
             v
         };
+        traces::upstream_target(&url);
         let mut retry = 0;
         loop {
             let mut req = self
@@ -377,6 +412,7 @@ impl ServiceClient {
                         attempt = retry + 1,
                         "retrying upstream call"
                     );
+                    traces::retry_event(reason.as_str(), status, retry + 1, wait);
                     tokio::time::sleep(wait).await;
                     retry += 1;
                 }
