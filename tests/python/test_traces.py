@@ -3,9 +3,11 @@ tools/call span, which continues the caller's W3C trace context, and its upstrea
 with the collector down, tool calls still succeed and are no slower than without tracing."""
 
 import json
+import os
 import secrets
 import socket
 import statistics
+import subprocess
 import time
 import urllib.request
 
@@ -201,3 +203,48 @@ def test_a_dead_collector_neither_fails_nor_slows_tool_calls(protocol):
         # The final flush gives up after its timeout instead of holding the exit.
         assert time.monotonic() - started < 10
         stop_server(plain_proc)
+
+
+def test_over_stdio_params_meta_continues_the_callers_trace():
+    receiver = Receiver()
+    endpoint = receiver.start_http()
+    binary = os.environ["MCP_ATLASSIAN_BIN"]
+    port = _closed_port()
+    base_env = {"PATH": os.environ.get("PATH", "")}
+    # The standalone sandbox as Jira; the server itself speaks MCP on stdin/stdout.
+    sandbox = subprocess.Popen([binary, "sandbox"], env={**base_env, "PORT": str(port)}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert b"sandbox listening" in sandbox.stdout.readline()
+        env = {
+            **base_env,
+            "TRANSPORT": "stdio",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "JIRA_URL": f"http://127.0.0.1:{port}",
+            "JIRA_USERNAME": "sandbox@example.com",
+            "JIRA_API_TOKEN": "sandbox-api-token",
+        }
+        server = subprocess.Popen([binary], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        trace_id, caller_span, traceparent = _caller_context()
+        messages = [
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "jira_get_issue", "arguments": {"issue_key": "DEMO-1"}, "_meta": {"traceparent": traceparent}}},
+        ]
+        answer = None
+        for m in messages:
+            server.stdin.write((json.dumps(m) + "\n").encode())
+            server.stdin.flush()
+            if "id" in m:
+                answer = json.loads(server.stdout.readline())
+        assert not answer["result"].get("isError"), answer
+        # End of input ends the server, which flushes its spans on the way out.
+        server.stdin.close()
+        assert server.wait(timeout=20) == 0
+    finally:
+        sandbox.kill()
+        receiver.stop()
+    tool = _one(receiver.named("tools/call jira_get_issue"), "tool")
+    assert tool["trace_id"] == trace_id and tool["parent_span_id"] == caller_span, tool
+    assert "mcp.session.id" not in tool["attributes"]
+    upstream = _one(receiver.children_of(tool), "upstream")
+    assert upstream["trace_id"] == trace_id and upstream["kind"] == SPAN_KIND_CLIENT
