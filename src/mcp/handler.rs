@@ -14,7 +14,6 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-
 use tracing::Instrument;
 
 use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
