@@ -248,3 +248,32 @@ def test_over_stdio_params_meta_continues_the_callers_trace():
     assert "mcp.session.id" not in tool["attributes"]
     upstream = _one(receiver.children_of(tool), "upstream")
     assert upstream["trace_id"] == trace_id and upstream["kind"] == SPAN_KIND_CLIENT
+
+
+def test_upstream_retries_are_events_on_the_client_span():
+    receiver = Receiver()
+    endpoint = receiver.start_http()
+    # Every sandbox answer is a 503: the client retries three times, then gives up.
+    faults = json.dumps({"errors": {"status": 503, "every_nth": 1}})
+    proc, base = start_server({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}, ("--faults", faults))
+    try:
+        client = McpClient(base).initialize()
+        trace_id, _, traceparent = _caller_context()
+        result = client.request(
+            "tools/call",
+            {"name": "jira_get_issue", "arguments": {"issue_key": "DEMO-1"}},
+            {"traceparent": traceparent},
+        )
+        assert result.get("isError"), result
+        stop_server(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        receiver.stop()
+    tool = _one([s for s in receiver.named("tools/call jira_get_issue") if s["trace_id"] == trace_id], "tool")
+    upstream = _one(receiver.children_of(tool), "upstream")
+    attrs = upstream["attributes"]
+    assert upstream["events"] == ["retry", "retry", "retry"], upstream
+    assert attrs["http.request.resend_count"] == 3
+    assert attrs["http.response.status_code"] == 503 and attrs["error.type"] == "503"
+    assert upstream["status_code"] == STATUS_ERROR
