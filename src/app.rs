@@ -229,6 +229,7 @@ impl Application {
             cancel.cancel();
             let _ = writer.await;
         }
+        crate::telemetry::traces::shutdown().await;
         tracing::info!(
             duration_ms = started.elapsed().as_millis() as u64,
             "shutdown complete"

@@ -143,7 +143,12 @@ fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(code) => return code,
             };
-            if let Err(e) = telemetry::init_logging(&config.logging) {
+            // Inside the runtime: the gRPC trace exporter keeps its connection there.
+            let installed = {
+                let _runtime = runtime.enter();
+                telemetry::init(&config.logging, config.otel.as_ref())
+            };
+            if let Err(e) = installed {
                 eprintln!("mcp-atlassian: {e}");
                 return ExitCode::from(CONFIG_ERROR);
             }
@@ -155,6 +160,8 @@ fn main() -> ExitCode {
                     None => app::run(config, built).await,
                 }
             });
+            // HTTP shutdown already flushed the traces; stdio and errors end here.
+            runtime.block_on(telemetry::traces::shutdown());
             finish(result)
         }
     }

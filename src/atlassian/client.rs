@@ -6,6 +6,7 @@ use std::sync::Arc;
 use reqwest::{Method, header};
 use serde_json::Value;
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 use url::Url;
 
 use super::auth::{Auth, RequestCredentials, global_auth};
@@ -13,6 +14,7 @@ use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::transport::{SendError, build_http, send};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
+use crate::telemetry::traces;
 
 /// Building a client failed (bad certificate, proxy, header).
 #[derive(Debug, thiserror::Error)]
@@ -330,8 +332,43 @@ impl ServiceClient {
         .await
     }
 
+    /// One upstream call in its client span (`error.type` and status recorded at the end).
     #[allow(clippy::too_many_arguments)]
     async fn send(
+        &self,
+        auth: &CallAuth,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: RequestBody<'_>,
+        limit: Option<u64>,
+        opts: CallOptions<'_>,
+    ) -> Result<RawResponse, AtlassianError> {
+        let span = traces::upstream_span(self.product.as_str(), method.as_str());
+        let result = self
+            .attempts(auth, method, path, query, body, limit, opts)
+            .instrument(span.clone())
+            .await;
+        if traces::enabled() {
+            // error.type: the HTTP status, or the transport failure (connect, timeout, ...).
+            let (status, error) = match &result {
+                Ok(r) => (Some(r.status), None),
+                Err(e) => (
+                    e.status,
+                    Some(match e.status {
+                        Some(s) => s.to_string(),
+                        None => format!("{:?}", e.kind).to_ascii_lowercase(),
+                    }),
+                ),
+            };
+            traces::upstream_done(&span, status, error.as_deref());
+        }
+        result
+    }
+
+    /// [`Self::send`] without its span: the request, retried as the policy says.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempts(
         &self,
         auth: &CallAuth,
         method: Method,
@@ -388,6 +425,7 @@ impl ServiceClient {
             v.set_sensitive(true);
             v
         };
+        traces::upstream_target(&url);
         let mut retry = 0;
         loop {
             let mut req = self
@@ -475,6 +513,7 @@ impl ServiceClient {
                         attempt = retry + 1,
                         "retrying upstream call"
                     );
+                    traces::retry_event(reason.as_str(), status, retry + 1, wait);
                     tokio::time::sleep(wait).await;
                     retry += 1;
                 }

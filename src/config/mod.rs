@@ -8,6 +8,7 @@
 pub mod atlassian;
 pub mod logging;
 pub mod options;
+pub mod otel;
 pub mod reader;
 pub mod security;
 pub mod server;
@@ -19,6 +20,7 @@ use std::path::Path;
 
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
 pub use logging::{LogFormat, LoggingConfig};
+pub use otel::{OtelConfig, OtlpProtocol, TraceSampler};
 pub use reader::ConfigError;
 pub use security::{Cidr, RateLimits, SecurityConfig};
 pub use server::{AllowList, HostPattern, OriginPattern, ServerConfig, Transport};
@@ -40,6 +42,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// The raw values this was built from, for `check-config`.
     pub settings: Settings,
+    /// OTLP trace export; `None` when no endpoint is set.
+    pub otel: Option<OtelConfig>,
 }
 
 /// Every configuration error found, in the order found.
@@ -56,6 +60,7 @@ impl Config {
         let tools = ToolsConfig::read(&mut r);
         let atlassian = AtlassianConfig::read(&mut r, tools.multi_tenant);
         let security = SecurityConfig::read(&mut r);
+        let otel = OtelConfig::read(&mut r);
         if server.transport.is_http()
             && !server.host.is_loopback()
             && !security.has_keys()
@@ -79,6 +84,7 @@ impl Config {
                 atlassian,
                 security,
                 settings,
+                otel,
             })
         } else {
             Err(ConfigErrors(errors))

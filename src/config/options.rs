@@ -92,6 +92,7 @@ const JIRA: &str = "Jira";
 const CONFLUENCE: &str = "Confluence";
 const ATLASSIAN: &str = "Atlassian (both services)";
 const SECURITY: &str = "Security";
+const TRACES: &str = "Traces (OpenTelemetry)";
 
 /// Every option, in the order `--help` and the docs list them.
 pub const OPTIONS: &[OptionSpec] = &[
@@ -201,6 +202,62 @@ pub const OPTIONS: &[OptionSpec] = &[
         Some("json when the log stream is not a terminal, else pretty"),
         LOGGING,
         "json or pretty",
+    ),
+    // Traces (OpenTelemetry): the SDK's standard names, read here so mistakes stop the start.
+    opt(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "otel-exporter-otlp-endpoint",
+        None,
+        TRACES,
+        "OTLP collector base URL (e.g. http://127.0.0.1:4318); traces are exported only when this or the traces endpoint is set",
+    ),
+    opt(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "otel-exporter-otlp-traces-endpoint",
+        None,
+        TRACES,
+        "full traces URL, used as is (overrides the base URL)",
+    ),
+    opt(
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "otel-exporter-otlp-protocol",
+        Some("http/protobuf"),
+        TRACES,
+        "http/protobuf (POST to <endpoint>/v1/traces) or grpc",
+    ),
+    secret(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "otel-exporter-otlp-headers",
+        TRACES,
+        "headers (gRPC metadata) sent to the collector, as key=value,key2=value2 with %-escaped values",
+    ),
+    opt(
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+        "otel-exporter-otlp-timeout",
+        Some("10000"),
+        TRACES,
+        "milliseconds one export may take before it is dropped",
+    ),
+    opt(
+        "OTEL_SERVICE_NAME",
+        "otel-service-name",
+        Some("mcp-atlassian"),
+        TRACES,
+        "service.name of the exported spans",
+    ),
+    opt(
+        "OTEL_TRACES_SAMPLER",
+        "otel-traces-sampler",
+        Some("parentbased_always_on"),
+        TRACES,
+        "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio",
+    ),
+    opt(
+        "OTEL_TRACES_SAMPLER_ARG",
+        "otel-traces-sampler-arg",
+        Some("1.0"),
+        TRACES,
+        "sampling ratio from 0 to 1 for the traceidratio samplers",
     ),
     // Tools
     flag(

@@ -147,6 +147,10 @@ where
     if state.log_access {
         router = router.layer(middleware::from_fn(access_log));
     }
+    // Outside the access log so that its line carries the request's trace id.
+    let router = router.layer(middleware::from_fn(
+        crate::telemetry::traces::http_server_span,
+    ));
     let router = router
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));

@@ -14,8 +14,10 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tracing::Instrument;
 
 use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
+use crate::telemetry::traces;
 use crate::tools::{
     Access, CallError, Caller, Content, Registry, RequestCredentials, ToolContext, ToolOutput,
     ToolSpec,
@@ -113,6 +115,27 @@ fn now_rfc3339() -> String {
         .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// The `tools/call {tool}` span: session and JSON-RPC ids from the request, parent from
+/// `params._meta.traceparent` or else the HTTP request's span.
+fn tool_span(request: &CallToolRequestParams, ctx: &RequestContext<RoleServer>) -> tracing::Span {
+    if !traces::enabled() {
+        return tracing::Span::none();
+    }
+    let parts = ctx.extensions.get::<http::request::Parts>();
+    let session = parts
+        .and_then(|p| p.headers.get("mcp-session-id"))
+        .and_then(|v| v.to_str().ok());
+    let meta = request.meta.as_ref().map(|m| &m.0).unwrap_or(&ctx.meta.0);
+    let traceparent = meta.get_traceparent().map(|tp| (tp, meta.get_tracestate()));
+    traces::tool_call_span(
+        &request.name,
+        session,
+        &ctx.id.to_string(),
+        traceparent,
+        parts.and_then(|p| p.extensions.get::<traces::HttpSpan>()),
+    )
 }
 
 /// The MCP description of a tool, annotations included.
@@ -218,9 +241,15 @@ impl ServerHandler for AtlassianMcp {
             jira_url: header("x-atlassian-jira-url"),
             confluence_url: header("x-atlassian-confluence-url"),
         };
+        let span = tool_span(&request, &context);
         let arguments = request.arguments.unwrap_or_default();
         let target = if write { target_of(&arguments) } else { None };
-        let result = tool.call(&ctx, arguments).await;
+        let result = tool.call(&ctx, arguments).instrument(span.clone()).await;
+        match &result {
+            Ok(o) if o.is_error => traces::tool_call_failed(&span, "tool_error"),
+            Ok(_) => {}
+            Err(_) => traces::tool_call_failed(&span, "-32602"),
+        }
         if let Some((key, ip, name)) = audit {
             let outcome = match &result {
                 Ok(o) if o.is_error => "error",

@@ -1,17 +1,24 @@
-//! Logging set-up (and, as they land, metrics and traces). All metric names will live here.
+//! Logging and trace export set-up (and, as they land, metrics). All metric names will live here.
 //!
 //! Logs go to stderr by default so that stdout stays free for the stdio transport; the level
 //! follows the reference server's switches, one step louder by default because a server run
 //! by an operator should say that it started and where it listens.
 
 pub mod audit;
+pub mod traces;
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::fmt::format::{FmtSpan, Writer};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::config::{LogFormat, LoggingConfig};
+use crate::config::{LogFormat, LoggingConfig, OtelConfig};
 
 /// Logging could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +29,9 @@ pub enum TelemetryError {
     /// A global subscriber was already installed.
     #[error("a log subscriber is already installed")]
     AlreadyInstalled,
+    /// The OTLP exporter could not be built from the OTEL_* settings.
+    #[error("cannot set up the OTLP trace exporter ({0}); check the OTEL_EXPORTER_OTLP_* settings")]
+    Exporter(String),
 }
 
 /// The filter directives for a verbosity level (0 quiet libraries, 2 debug everything).
@@ -35,6 +45,12 @@ pub fn default_directives(verbosity: u8) -> &'static str {
 
 /// Installs the global log subscriber. `RUST_LOG`, when set, replaces the verbosity switches.
 pub fn init_logging(cfg: &LoggingConfig) -> Result<(), TelemetryError> {
+    init(cfg, None)
+}
+
+/// Installs the global log subscriber and, when `otel` is given, the OTLP trace exporter
+/// (call inside the Tokio runtime: the gRPC exporter's connection lives there).
+pub fn init(cfg: &LoggingConfig, otel: Option<&OtelConfig>) -> Result<(), TelemetryError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.trim().is_empty() => {
             EnvFilter::try_new(directives).map_err(|e| TelemetryError::Filter(e.to_string()))?
@@ -56,19 +72,60 @@ pub fn init_logging(cfg: &LoggingConfig) -> Result<(), TelemetryError> {
     } else {
         LogFormat::Json
     });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    let result = match format {
-        LogFormat::Json => builder
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_span_events(FmtSpan::NONE);
+    // The log filter applies to log lines only: spans for export have their own filter, so a
+    // quiet RUST_LOG does not switch tracing off.
+    let logs = match format {
+        LogFormat::Json => fmt
             .json()
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
-            .try_init(),
-        LogFormat::Pretty => builder.with_ansi(is_terminal).try_init(),
+            .map_event_format(WithTraceId)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Pretty => fmt.with_ansi(is_terminal).with_filter(filter).boxed(),
     };
-    result.map_err(|_| TelemetryError::AlreadyInstalled)
+    let traces = otel.map(traces::layer).transpose()?;
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .try_init()
+        .map_err(|_| TelemetryError::AlreadyInstalled)
+}
+
+/// Adds `trace_id` and `span_id` to a JSON log line written while a span is being exported,
+/// so a log line leads to its trace.
+struct WithTraceId<F>(F);
+
+impl<S, N, F> FormatEvent<S, N> for WithTraceId<F>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let Some((trace_id, span_id)) = traces::current_ids() else {
+            return self.0.format_event(ctx, writer, event);
+        };
+        let mut line = String::new();
+        self.0.format_event(ctx, Writer::new(&mut line), event)?;
+        // The JSON formatter writes one object and a newline: add the ids before its `}`.
+        if let Some(end) = line.rfind('}') {
+            line.insert_str(
+                end,
+                &format!(",\"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\""),
+            );
+        }
+        writer.write_str(&line)
+    }
 }
 
 #[cfg(test)]

@@ -31,13 +31,13 @@ def _wait_healthy(base: str, proc: subprocess.Popen) -> None:
     raise TimeoutError("server did not become healthy")
 
 
-def start_server(extra_env: dict[str, str]):
+def start_server(extra_env: dict[str, str], extra_args: tuple[str, ...] = ()):
     binary = os.environ["MCP_ATLASSIAN_BIN"]
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "TRANSPORT": "streamable-http", "HOST": "127.0.0.1", "PORT": str(port)}
     env.update(extra_env)
     # --sandbox: the built-in Jira and Confluence, as the README's quick start runs it.
-    proc = subprocess.Popen([binary, "--sandbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([binary, "--sandbox", *extra_args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc)
