@@ -59,6 +59,8 @@ install_debian() {
     command -v promtool >/dev/null || missing+=(prometheus)
     command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
     python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+    # `docker-compose config` validates docker-compose.yml (no daemon needed).
+    command -v docker-compose >/dev/null || missing+=(docker-compose)
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then
@@ -74,6 +76,28 @@ install_debian() {
 }
 install_debian
 
+# Node 22 and the pinned npm clients of tests/clients (mcp-remote, the MCP Inspector CLI, dclint),
+# installed like the conformance suite: `npm ci` from the committed lock file, once per lock.
+NODE22="$CACHE/node22/node_modules/node/bin/node"
+CLIENTS="$CACHE/clients"
+install_node_clients() {
+    local log="$CACHE/clients-npm-install.log"
+    if ! { [ -x "$NODE22" ] && "$NODE22" --version | grep -q '^v22\.'; }; then
+        npm install --prefix "$CACHE/node22" --no-audit --no-fund --loglevel=error node@22 >"$log" 2>&1 ||
+            { cat "$log" >&2; return 1; }
+    fi
+    if [ -d "$CLIENTS/node_modules" ] && cmp -s "$ROOT/tests/clients/package-lock.json" "$CLIENTS/.installed-package-lock.json"; then
+        return 0
+    fi
+    echo "installing the npm MCP clients into $CLIENTS"
+    mkdir -p "$CLIENTS"
+    cp "$ROOT/tests/clients/package.json" "$ROOT/tests/clients/package-lock.json" "$CLIENTS/"
+    PATH="$(dirname "$NODE22"):$PATH" npm ci --prefix "$CLIENTS" --no-audit --no-fund --loglevel=error >"$log" 2>&1 ||
+        { cat "$log" >&2; return 1; }
+    cp "$ROOT/tests/clients/package-lock.json" "$CLIENTS/.installed-package-lock.json"
+}
+install_node_clients || echo "the npm MCP clients are not installed: the compose lint and client set-up stages will fail" >&2
+
 # --- checks -------------------------------------------------------------------------------
 stage "shellcheck" shellcheck scripts/*.sh .ci/run
 stage "cargo fmt --check" cargo fmt --all -- --check
@@ -88,6 +112,56 @@ python_clients() {
             "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/python"
 }
 stage "python sdk clients" python_clients
+
+# --- deployment: Dockerfile, compose file, the image's build step natively, client set-ups ---
+stage "hadolint Dockerfile" "$VENV/bin/hadolint" Dockerfile
+
+compose_check() {
+    local dir status=0
+    dir="$(mktemp -d)"
+    # Compose reads env_file (.env) when resolving the file: validate with the example.
+    cp .env.example "$dir/.env"
+    docker-compose --project-directory "$dir" -f docker-compose.yml config --quiet || status=$?
+    rm -rf "$dir"
+    # require-project-name-field is off: Debian's docker-compose 1.29 rejects a top-level name.
+    PATH="$(dirname "$NODE22"):$PATH" "$CLIENTS/node_modules/.bin/dclint" docker-compose.yml \
+        --max-warnings 0 --disable-rule require-project-name-field || status=$?
+    return "$status"
+}
+stage "docker-compose config + dclint" compose_check
+
+# The Dockerfile's one RUN, natively (same command, shared target dir), then the image's
+# HEALTHCHECK command against the release binary serving its sandbox.
+release_healthcheck() {
+    cargo build --release --locked --bin mcp-atlassian || return 1
+    local rel="$CARGO_TARGET_DIR/release/mcp-atlassian" size port pid status=0
+    size="$(stat -c %s "$rel")"
+    # distroless/cc is ~25 MB; the binary must leave the image under 50 MB.
+    [ "$size" -lt 25000000 ] || { echo "release binary is $size bytes (limit 25000000)" >&2; return 1; }
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    TRANSPORT=streamable-http HOST=127.0.0.1 PORT="$port" MCP_API_KEY=release-check-key-0123456789 \
+        "$rel" --sandbox >/dev/null 2>&1 &
+    pid=$!
+    local deadline=$((SECONDS + 30))
+    until HOST=127.0.0.1 PORT="$port" "$rel" healthcheck --timeout-secs 1 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$pid" 2>/dev/null; then status=1; break; fi
+        sleep 0.1 # poll interval; bounded by the deadline
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+    # Once stopped, the same probe must fail.
+    if HOST=127.0.0.1 PORT="$port" "$rel" healthcheck --timeout-secs 1 2>/dev/null; then status=1; fi
+    return "$status"
+}
+stage "release build + healthcheck subcommand" release_healthcheck
+
+client_setups() {
+    cargo build --locked --quiet --bin mcp-atlassian &&
+        MCP_ATLASSIAN_BIN="$BIN" MCP_ATLASSIAN_VERSION="$VERSION" MCP_CLIENTS_NODE="$NODE22" \
+            MCP_CLIENTS_NODE_MODULES="$CLIENTS/node_modules" \
+            "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/clients"
+}
+stage "client set-ups (SDK, mcp-remote, Inspector, OpenAI Agents, ADK)" client_setups
 
 conformance() {
     cargo build --locked --quiet --example conformance_server &&

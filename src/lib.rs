@@ -7,6 +7,7 @@
 pub mod app;
 pub mod atlassian;
 pub mod config;
+pub mod healthcheck;
 pub mod http;
 pub mod mcp;
 pub mod sandbox;

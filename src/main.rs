@@ -34,6 +34,13 @@ enum Command {
     /// Run only the built-in sandbox (Jira + Confluence REST) on 127.0.0.1:PORT, e.g. as a
     /// benchmark backend. Credentials: sandbox@example.com / sandbox-api-token, or Bearer sandbox-pat.
     Sandbox,
+    /// GET /healthz on the configured HOST and PORT (loopback for 0.0.0.0); exit 0 on 200,
+    /// 1 otherwise. For container health checks: no curl or shell needed.
+    Healthcheck {
+        /// Seconds allowed for the connect and for each read and write.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+        timeout_secs: u64,
+    },
     /// Manage the API keys in MCP_API_KEYS_FILE (a running server reloads it by itself).
     Keys {
         #[command(subcommand)]
@@ -110,6 +117,7 @@ fn main() -> ExitCode {
         faults,
     };
     match cli.command {
+        Some(Command::Healthcheck { timeout_secs }) => healthcheck(&settings, timeout_secs),
         Some(Command::Keys { action }) => keys(&settings, action),
         Some(Command::Sandbox) => sandbox_only(&runtime, settings, sandbox_opts),
         Some(Command::CheckConfig) => {
@@ -216,6 +224,19 @@ fn sandbox_only(
         opts,
     ));
     finish(result)
+}
+
+fn healthcheck(settings: &Settings, timeout_secs: u64) -> ExitCode {
+    use mcp_atlassian::healthcheck::{probe, target};
+    let result = target(settings.get("HOST"), settings.get("PORT"))
+        .and_then(|addr| probe(addr, std::time::Duration::from_secs(timeout_secs)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mcp-atlassian: healthcheck: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn keys(settings: &Settings, action: KeysAction) -> ExitCode {

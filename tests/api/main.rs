@@ -12,6 +12,7 @@ mod confluence_restrictions;
 mod confluence_social;
 mod confluence_versions;
 mod health;
+mod healthcheck_cmd;
 mod helpers;
 mod jira_agile;
 mod jira_attachments;
