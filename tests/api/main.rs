@@ -17,6 +17,7 @@ mod jira_attachments;
 mod jira_fields_batch;
 mod jira_issue_writes;
 mod jira_links;
+mod jira_metrics;
 mod jira_people;
 mod jira_projects;
 mod jira_workflow;

@@ -5,6 +5,7 @@ pub mod agile;
 pub mod attachments;
 pub mod comments;
 pub mod fields;
+pub mod history;
 pub mod issue_write;
 pub mod links;
 pub mod people;

@@ -11,6 +11,7 @@ pub mod changelog;
 pub mod comment_edit;
 pub mod create;
 pub mod fields;
+pub mod issue_changelog;
 pub mod issues;
 pub mod links;
 pub mod meta;
@@ -90,6 +91,10 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/secure/attachment/{id}/{filename}",
             get(attachments::content_dc),
+        )
+        .route(
+            "/rest/api/3/issue/{key}/changelog",
+            get(issue_changelog::changelog),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
         .route("/rest/api/{ver}/issueLinkType", get(links::link_types))

@@ -20,6 +20,7 @@ mod get_user_profile;
 mod get_worklog;
 mod link_to_epic;
 mod link_types;
+mod metrics;
 mod move_issue;
 pub mod people;
 mod project_issues;
@@ -84,6 +85,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     tools.extend(create_version::tools(env));
     tools.extend(agile::tools(env));
     tools.extend(sprint_writes::tools(env));
+    tools.extend(metrics::tools(env));
     tools
 }
 
