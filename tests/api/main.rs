@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod jira_agile;
 mod jira_attachments;
+mod jira_development;
 mod jira_fields_batch;
 mod jira_issue_writes;
 mod jira_links;

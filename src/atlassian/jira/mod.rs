@@ -4,6 +4,7 @@
 pub mod agile;
 pub mod attachments;
 pub mod comments;
+pub mod dev_status;
 pub mod fields;
 pub mod history;
 pub mod issue_write;

@@ -10,6 +10,7 @@ pub mod bulk_move;
 pub mod changelog;
 pub mod comment_edit;
 pub mod create;
+pub mod dev_status;
 pub mod fields;
 pub mod issue_changelog;
 pub mod issues;
@@ -95,6 +96,14 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/rest/api/3/issue/{key}/changelog",
             get(issue_changelog::changelog),
+        )
+        .route(
+            "/rest/dev-status/{ver}/issue/summary",
+            get(dev_status::summary),
+        )
+        .route(
+            "/rest/dev-status/{ver}/issue/detail",
+            get(dev_status::detail),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
         .route("/rest/api/{ver}/issueLinkType", get(links::link_types))

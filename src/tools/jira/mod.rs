@@ -11,6 +11,7 @@ mod common;
 mod create_issue;
 mod create_issue_link;
 mod create_version;
+mod development;
 mod fields;
 mod get_all_projects;
 mod get_create_fields;
@@ -86,6 +87,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     tools.extend(agile::tools(env));
     tools.extend(sprint_writes::tools(env));
     tools.extend(metrics::tools(env));
+    tools.extend(development::tools(env));
     tools
 }
 
