@@ -20,6 +20,7 @@ mod jira_issue_writes;
 mod jira_links;
 mod jira_metrics;
 mod jira_people;
+mod jira_project_analysis;
 mod jira_projects;
 mod jira_workflow;
 mod jira_worklog;

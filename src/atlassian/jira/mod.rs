@@ -9,6 +9,7 @@ pub mod fields;
 pub mod history;
 pub mod issue_write;
 pub mod links;
+pub mod paging;
 pub mod people;
 pub mod projects;
 pub mod workflow;

@@ -3,6 +3,7 @@
 mod add_watcher;
 mod add_worklog;
 mod agile;
+mod analysis;
 pub(crate) mod attachment_upload;
 mod attachments;
 mod batch;
@@ -88,6 +89,7 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     tools.extend(sprint_writes::tools(env));
     tools.extend(metrics::tools(env));
     tools.extend(development::tools(env));
+    tools.extend(analysis::tools(env));
     tools
 }
 
