@@ -55,13 +55,22 @@ install_debian() {
     command -v shellcheck >/dev/null || missing+=(shellcheck)
     # The shared rate-limit test starts its own redis-server on a loopback port.
     command -v redis-server >/dev/null || missing+=(redis-server)
+    # Alert rules, Prometheus and Alertmanager configs, and the live Prometheus test.
+    command -v promtool >/dev/null || missing+=(prometheus)
+    command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+    python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then
         echo "run as root or install them yourself: apt-get install ${missing[*]}" >&2
         return 1
     fi
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || return 1
+    # The packages' own services are not used; a system Prometheus would hold port 9090,
+    # the server's default metrics port.
+    if command -v systemctl >/dev/null; then
+        systemctl disable --now prometheus prometheus-alertmanager >/dev/null 2>&1 || true
+    fi
 }
 install_debian
 
@@ -85,6 +94,52 @@ conformance() {
         "$ROOT/scripts/conformance.sh" -- "$CARGO_TARGET_DIR/debug/examples/conformance_server"
 }
 stage "mcp conformance suite" conformance
+
+# Alert and recording rules: syntax, promtool unit tests (every alert fired and kept silent),
+# runbook links and test coverage; the Prometheus and Alertmanager configurations.
+monitoring_rules() {
+    promtool check rules monitoring/recording.yml monitoring/alerts.yml &&
+        promtool test rules monitoring/tests/*_test.yml &&
+        promtool check config monitoring/prometheus.yml &&
+        amtool check-config monitoring/alertmanager.yml &&
+        python3 monitoring/tests/check_rules.py
+}
+stage "alert rules and monitoring configs" monitoring_rules
+
+# The Grafana dashboards against @grafana/schema (pinned in tests/grafana/package-lock.json),
+# with the Node 22 the conformance stage installs.
+grafana_typecheck() {
+    local node_dir="$CACHE/node22" work="$CACHE/grafana-schema" log="$CACHE/npm-install.log"
+    local node="$node_dir/node_modules/node/bin/node"
+    if ! { [ -x "$node" ] && "$node" --version 2>/dev/null | grep -q '^v22\.'; }; then
+        echo "installing node 22 into $node_dir"
+        npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error node@22 >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+    fi
+    if ! cmp -s tests/grafana/package-lock.json "$work/.installed-package-lock.json"; then
+        echo "installing @grafana/schema and typescript into $work"
+        mkdir -p "$work"
+        cp tests/grafana/package.json tests/grafana/package-lock.json "$work/"
+        PATH="$(dirname "$node"):$PATH" npm ci --prefix "$work" --no-audit --no-fund --loglevel=error >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+        cp tests/grafana/package-lock.json "$work/.installed-package-lock.json"
+    fi
+    GRAFANA_CHECK_DIR="$work" "$node" tests/grafana/check.mjs
+}
+stage "grafana dashboard type-check" grafana_typecheck
+
+# A real Prometheus scraping the real server under a workload; every dashboard and rule
+# expression through its query API. A binary without a metrics listener (before the metrics
+# work is merged) gets only the dry run against a static exposition, and says so.
+monitoring_live() {
+    cargo build --locked --quiet --bin mcp-atlassian || return 1
+    if { "$BIN" --help; "$BIN" check-config; } 2>&1 | grep -q PROMETHEUS_PORT; then
+        MCP_ATLASSIAN_BIN="$BIN" python3 tests/monitoring/live_prometheus.py
+    else
+        echo "SKIPPED the live server part: $BIN has no metrics listener (no PROMETHEUS_PORT option);"
+        echo "running the dry run against tests/monitoring/fake_metrics.prom instead"
+        python3 tests/monitoring/live_prometheus.py --fake-exposition tests/monitoring/fake_metrics.prom
+    fi
+}
+stage "live prometheus: dashboard and alert expressions" monitoring_live
 
 echo
 if [ "$failed" -gt 0 ]; then

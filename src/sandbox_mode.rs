@@ -26,8 +26,10 @@ pub fn bind_loopback(port: u16) -> anyhow::Result<std::net::TcpListener> {
 /// Atlassian credential from the environment is replaced, so a real site is never called.
 pub fn point_at_sandbox(settings: &mut Settings, addr: SocketAddr) {
     let base = format!("http://{addr}");
-    let forced: [(&'static str, String); 10] = [
+    let forced: [(&'static str, String); 11] = [
         ("JIRA_URL", base.clone()),
+        // The sandbox also stands in for the API gateway (Jira Forms).
+        ("ATLASSIAN_OAUTH_API_BASE", base.clone()),
         ("JIRA_USERNAME", auth::SANDBOX_EMAIL.into()),
         ("JIRA_API_TOKEN", auth::SANDBOX_API_TOKEN.into()),
         ("JIRA_DEPLOYMENT", "cloud".into()),
@@ -47,6 +49,7 @@ pub fn point_at_sandbox(settings: &mut Settings, addr: SocketAddr) {
     }
     for env in [
         "ATLASSIAN_OAUTH_ACCESS_TOKEN",
+        "ATLASSIAN_OAUTH_CLOUD_ID",
         "JIRA_OAUTH_ACCESS_TOKEN",
         "CONFLUENCE_OAUTH_ACCESS_TOKEN",
         "MULTI_TENANT_MODE",

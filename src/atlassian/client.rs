@@ -94,6 +94,18 @@ pub struct ServiceClient {
     global: Option<Auth>,
     permits: Arc<Semaphore>,
     retry: RetryPolicy,
+    cloud_id: Option<String>,
+    tenant_cloud_id: std::sync::OnceLock<String>,
+}
+
+/// Per-call extras beyond method, path, query and body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallOptions<'a> {
+    /// Extra request headers (e.g. `X-ExperimentalApi: opt-in` for Service Management).
+    pub headers: &'a [(&'static str, &'static str)],
+    /// Send to the API gateway (`ATLASSIAN_OAUTH_API_BASE` + path) instead of the site:
+    /// APIs such as Jira Forms live only there, whatever the credentials.
+    pub gateway: bool,
 }
 
 impl std::fmt::Debug for ServiceClient {
@@ -134,6 +146,8 @@ impl ServiceClient {
                 max_wait: cfg.retry_max_wait,
                 ..RetryPolicy::default()
             },
+            cloud_id: cfg.oauth.cloud_id.clone(),
+            tenant_cloud_id: std::sync::OnceLock::new(),
         }))
     }
 
@@ -199,6 +213,48 @@ impl ServiceClient {
         })
     }
 
+    fn gateway_url(&self, path: &str) -> Result<Url, AtlassianError> {
+        let base = self.oauth_api_base.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}{path}")).map_err(|e| {
+            AtlassianError::new(
+                self.product,
+                ErrorKind::Other,
+                format!("cannot build the gateway URL: {e}"),
+            )
+        })
+    }
+
+    /// The cloud id of the site a call goes to: the OAuth credentials' own, else
+    /// `ATLASSIAN_OAUTH_CLOUD_ID`, else the site's public `/_edge/tenant_info` (cached for
+    /// the configured site; a caller-named site is asked each time).
+    pub async fn cloud_id(&self, auth: &CallAuth) -> Result<String, AtlassianError> {
+        if let Some(c) = self.choose_auth(auth)?.gateway_cloud_id() {
+            return Ok(c.to_owned());
+        }
+        if auth.site.is_none()
+            && let Some(c) = self.cloud_id.as_ref().or(self.tenant_cloud_id.get())
+        {
+            return Ok(c.clone());
+        }
+        let info = self.get(auth, "/_edge/tenant_info", &[]).await?.body;
+        let id = info
+            .get("cloudId")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                AtlassianError::new(
+                    self.product,
+                    ErrorKind::Decode,
+                    "the site's /_edge/tenant_info has no cloudId; set ATLASSIAN_OAUTH_CLOUD_ID",
+                )
+            })?
+            .to_owned();
+        if auth.site.is_none() {
+            let _ = self.tenant_cloud_id.set(id.clone());
+        }
+        Ok(id)
+    }
+
     /// Sends one request with retries and returns the JSON body of a 2xx answer.
     pub async fn call(
         &self,
@@ -208,9 +264,23 @@ impl ServiceClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<JsonResponse, AtlassianError> {
+        self.call_with(auth, method, path, query, body, CallOptions::default())
+            .await
+    }
+
+    /// Like [`ServiceClient::call`], with extra headers or to the API gateway.
+    pub async fn call_with(
+        &self,
+        auth: &CallAuth,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        opts: CallOptions<'_>,
+    ) -> Result<JsonResponse, AtlassianError> {
         let body = body.map_or(RequestBody::Empty, RequestBody::Json);
         let raw = self
-            .call_raw(auth, method.clone(), path, query, body, None)
+            .send(auth, method.clone(), path, query, body, None, opts)
             .await?;
         let parsed = if raw.bytes.is_empty() {
             Value::Null
@@ -248,8 +318,33 @@ impl ServiceClient {
         body: RequestBody<'_>,
         limit: Option<u64>,
     ) -> Result<RawResponse, AtlassianError> {
+        self.send(
+            auth,
+            method,
+            path,
+            query,
+            body,
+            limit,
+            CallOptions::default(),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send(
+        &self,
+        auth: &CallAuth,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: RequestBody<'_>,
+        limit: Option<u64>,
+        opts: CallOptions<'_>,
+    ) -> Result<RawResponse, AtlassianError> {
         let chosen = self.choose_auth(auth)?;
         let url = match &auth.site {
+            // The gateway is the operator's setting, so a caller-named site does not apply.
+            _ if opts.gateway => self.gateway_url(path)?,
             Some(site) => {
                 // The server's own credentials must never be sent to a caller-chosen host.
                 if auth.request.is_none() {
@@ -327,6 +422,9 @@ impl ServiceClient {
                     }
                     req = req.header("X-Atlassian-Token", "no-check").multipart(form);
                 }
+            }
+            for (name, value) in opts.headers {
+                req = req.header(*name, *value);
             }
             if limit.is_some() {
                 // Attachment content is whatever type the file has, not JSON.
@@ -449,6 +547,37 @@ mod tests {
                 .expect("url")
                 .as_str(),
             "https://acme.atlassian.net/rest/api/3/myself"
+        );
+    }
+
+    #[tokio::test]
+    async fn gateway_calls_use_the_oauth_cloud_id_then_the_configured_one_without_asking_the_site()
+    {
+        // Port 9 refuses connections: any upstream call here would fail the test.
+        let pairs = [
+            ("JIRA_URL", "http://127.0.0.1:9"),
+            ("JIRA_USERNAME", "me@acme.com"),
+            ("JIRA_API_TOKEN", "t"),
+            ("ATLASSIAN_OAUTH_API_BASE", "http://127.0.0.1:9/gw/"),
+        ];
+        let c = client(&pairs, true);
+        assert_eq!(
+            c.gateway_url("/jira/forms/cloud/c1/issue/X-1/form")
+                .expect("url")
+                .as_str(),
+            "http://127.0.0.1:9/gw/jira/forms/cloud/c1/issue/X-1/form"
+        );
+        let oauth = CallAuth {
+            request: Some(RequestCredentials::parse("Bearer tok", Some("cloud-9")).expect("creds")),
+            ..CallAuth::default()
+        };
+        assert_eq!(c.cloud_id(&oauth).await.expect("id"), "cloud-9");
+        let mut configured = pairs.to_vec();
+        configured.push(("ATLASSIAN_OAUTH_CLOUD_ID", "cloud-cfg"));
+        let c = client(&configured, true);
+        assert_eq!(
+            c.cloud_id(&CallAuth::default()).await.expect("id"),
+            "cloud-cfg"
         );
     }
 

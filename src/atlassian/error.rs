@@ -181,8 +181,12 @@ pub fn parse_messages(body: &[u8]) -> Vec<String> {
         }
         _ => {}
     }
+    // Service Management answers `{"errorMessage": "...", "i18nErrorMessage": {...}}`.
     if out.is_empty()
-        && let Some(m) = v.get("message").and_then(Value::as_str)
+        && let Some(m) = v
+            .get("message")
+            .or_else(|| v.get("errorMessage"))
+            .and_then(Value::as_str)
     {
         out.push(m.to_owned());
     }
@@ -202,6 +206,11 @@ mod tests {
         );
         let v1 = br#"{"statusCode":404,"data":{"authorized":false},"message":"No content found with id 5"}"#;
         assert_eq!(parse_messages(v1), vec!["No content found with id 5"]);
+        let jsm = br#"{"errorMessage":"The request type does not exist.","i18nErrorMessage":{}}"#;
+        assert_eq!(
+            parse_messages(jsm),
+            vec!["The request type does not exist."]
+        );
         let v2 =
             br#"{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}"#;
         assert_eq!(parse_messages(v2), vec!["Not Found"]);

@@ -598,7 +598,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         "oauth-api-base",
         Some("https://api.atlassian.com"),
         ATLASSIAN,
-        "base of the OAuth API gateway (/ex/jira/{cloudId}); override only for tests",
+        "base of the Atlassian API gateway (OAuth /ex/jira/{cloudId}, Jira Forms); override only for tests",
     ),
     opt(
         "ATLASSIAN_RETRY_MAX_WAIT_SECS",

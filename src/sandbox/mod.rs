@@ -16,6 +16,8 @@
 //! |---|---|
 //! | Jira Cloud v3 | `GET /rest/api/3/issue/{key}`, `PUT` same, `GET\|POST .../comment`, `GET\|POST /rest/api/3/search/jql`, `GET\|POST /rest/api/3/search` (410), `GET /rest/api/3/myself`, `GET /rest/api/3/serverInfo`, `GET /rest/api/3/user`, `GET .../user/search`, `GET .../user/assignable/search`, `GET\|POST\|DELETE .../issue/{key}/watchers`, `GET\|POST .../issue/{key}/worklog`, `GET /rest/api/3/project`, `GET /rest/api/3/project/search`, `GET .../project/{key}/versions\|components`, `POST .../version`, `GET\|PUT .../version/{id}`, `GET .../issue/createmeta/{project}/issuetypes[/{id}]`, `GET .../issueLinkType`, `POST .../issueLink`, `GET\|DELETE .../issueLink/{id}`, `GET\|POST .../issue/{key}/remotelink`; Jira Software `POST /rest/agile/1.0/epic/{epic}/issue` |
 //! | Jira Server/DC v2 | the same under `/rest/api/2` (no `project/search`), with `GET\|POST /rest/api/2/search` (startAt/total) |
+//! | Jira Service Management (both) | `GET /rest/servicedeskapi/servicedesk[/{id}]`, `GET .../servicedesk/{id}/queue[/{q}[/issue]]`, `GET .../servicedesk/{id}/requesttype[/{rt}/field]`, `POST /rest/servicedeskapi/request` |
+//! | Jira Forms (Cloud, gateway) | `GET /_edge/tenant_info`, `GET /jira/forms/cloud/{cloudId}/issue/{key}/form`, `GET\|PUT .../form/{formId}` |
 //! | Confluence Cloud | `GET /wiki/api/v2/pages/{id}`, `GET /wiki/api/v2/pages`, `GET /wiki/api/v2/spaces`, `GET /wiki/rest/api/search`, `GET /wiki/rest/api/user/current` |
 //! | Confluence DC | `GET /rest/api/content/{id}`, `GET /rest/api/content`, `GET /rest/api/content/search`, `GET /rest/api/user/current` |
 //! | admin (no auth) | `GET\|POST\|DELETE /__sandbox/faults`, `POST /__sandbox/reset` |

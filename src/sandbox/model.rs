@@ -223,6 +223,19 @@ pub struct PageComment {
     pub storage: Option<String>,
     /// Id of the comment this one replies to.
     pub parent: Option<String>,
+    /// Set for inline comments (and their replies): the highlighted text on the page.
+    pub inline: Option<InlineMark>,
+}
+
+/// What an inline comment highlights on its page.
+#[derive(Debug, Clone)]
+pub struct InlineMark {
+    /// The highlighted text, as the writer selected it.
+    pub selection: String,
+    /// Reference of the highlight marker (a UUID, as Confluence uses).
+    pub marker_ref: String,
+    /// Whether the comment thread has been resolved.
+    pub resolved: bool,
 }
 
 /// An earlier version of a page, kept when the page is updated.
@@ -341,6 +354,8 @@ pub struct Store {
     pub page_views: std::collections::BTreeMap<String, u64>,
     /// Due dates (`YYYY-MM-DD`) by issue index (absent: none).
     pub due_dates: std::collections::BTreeMap<usize, String>,
+    /// Service Management (desks, queues, request types, requests) and Forms.
+    pub jsm: crate::sandbox::jira::jsm_seed::Jsm,
 }
 
 /// A file attached to an issue, with its bytes.

@@ -235,47 +235,110 @@ async fn space_permissions_are_listed_page_by_page_within_the_space_filter() {
 }
 
 #[tokio::test]
-async fn a_page_created_from_a_template_carries_the_template_body() {
-    let sb = spawn_with_sandbox("cloud", &[]).await;
-    let list = sb
+async fn data_center_space_permissions_are_found_by_id_or_key_and_paged_by_the_tool() {
+    let sb = spawn_with_sandbox("server", &[("CONFLUENCE_SPACES_FILTER", "DEMO")]).await;
+    let first = sb
         .call(
-            "confluence_list_page_templates",
-            json!({"space_key": "ENG"}),
+            "confluence_get_space_permissions",
+            json!({"space_id": "98305", "limit": 5}),
         )
         .await
         .json();
-    assert_eq!(list["templates"][0]["name"], "Meeting notes", "{list}");
+    assert_eq!(first["space_key"], "DEMO", "{first}");
     assert_eq!(
-        list["templates"].as_array().map(Vec::len),
-        Some(2),
-        "{list}"
+        first["permissions"][0],
+        json!({"principal_type": "group", "principal_id": "confluence-users",
+            "operation": "read", "target": "space"})
     );
-    let id = list["templates"][0]["id"].as_str().expect("id").to_owned();
-    let t = sb
-        .call("confluence_get_page_template", json!({"template_id": id}))
-        .await
-        .json();
-    assert!(
-        t["body"].as_str().is_some_and(|b| b.contains("Agenda")),
-        "{t}"
-    );
-    let made = sb
+    assert_eq!(first["next_cursor"], "5", "{first}");
+    let rest = sb
         .call(
-            "confluence_create_page_from_template",
-            json!({"space_key": "ENG", "title": "Sync 2025-03-03", "template_id": id}),
+            "confluence_get_space_permissions",
+            json!({"space_id": "DEMO", "limit": 5, "cursor": "5"}),
         )
         .await
         .json();
-    let page = sb
-        .call("confluence_get_page", json!({"page_id": made["id"]}))
-        .await
-        .json();
-    assert_eq!(page["title"], "Sync 2025-03-03", "{page}");
+    let rest = rest["permissions"].as_array().expect("permissions").clone();
+    assert_eq!(rest.len(), 3, "{rest:?}");
+    assert_eq!(
+        rest[2],
+        json!({"principal_type": "user", "principal_id": "Sandbox User",
+            "operation": "administer", "target": "space"})
+    );
+    for (space, want) in [
+        ("ENG", "outside"),
+        ("98306", "outside"),
+        ("4242", "No space"),
+    ] {
+        let r = sb
+            .call(
+                "confluence_get_space_permissions",
+                json!({"space_id": space}),
+            )
+            .await;
+        assert!(r.is_error && r.text.contains(want), "{space}: {}", r.text);
+    }
+    let bad = sb
+        .call(
+            "confluence_get_space_permissions",
+            json!({"space_id": "DEMO", "cursor": "later"}),
+        )
+        .await;
     assert!(
-        page.to_string().contains("Engineering weekly sync"),
-        "{page}"
+        bad.is_error && bad.text.contains("next_cursor"),
+        "{}",
+        bad.text
     );
     sb.stop().await;
+}
+
+#[tokio::test]
+async fn a_page_created_from_a_template_carries_the_template_body_in_both_flavours() {
+    for flavour in ["cloud", "server"] {
+        let sb = spawn_with_sandbox(flavour, &[]).await;
+        let list = sb
+            .call(
+                "confluence_list_page_templates",
+                json!({"space_key": "ENG"}),
+            )
+            .await
+            .json();
+        assert_eq!(
+            list["templates"][0]["name"], "Meeting notes",
+            "{flavour}: {list}"
+        );
+        assert_eq!(
+            list["templates"].as_array().map(Vec::len),
+            Some(2),
+            "{list}"
+        );
+        let id = list["templates"][0]["id"].as_str().expect("id").to_owned();
+        let t = sb
+            .call("confluence_get_page_template", json!({"template_id": id}))
+            .await
+            .json();
+        assert!(
+            t["body"].as_str().is_some_and(|b| b.contains("Agenda")),
+            "{t}"
+        );
+        let made = sb
+            .call(
+                "confluence_create_page_from_template",
+                json!({"space_key": "ENG", "title": "Sync 2025-03-03", "template_id": id}),
+            )
+            .await
+            .json();
+        let page = sb
+            .call("confluence_get_page", json!({"page_id": made["id"]}))
+            .await
+            .json();
+        assert_eq!(page["title"], "Sync 2025-03-03", "{flavour}: {page}");
+        assert!(
+            page.to_string().contains("Engineering weekly sync"),
+            "{page}"
+        );
+        sb.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -454,6 +454,8 @@ pub fn sandbox_settings(addr: SocketAddr, flavour: &str) -> Vec<(&'static str, S
         ("JIRA_URL", base.clone()),
         ("JIRA_DEPLOYMENT", flavour.into()),
         ("CONFLUENCE_DEPLOYMENT", flavour.into()),
+        // The sandbox stands in for the API gateway too (Jira Forms).
+        ("ATLASSIAN_OAUTH_API_BASE", base.clone()),
     ];
     if flavour == "cloud" {
         s.extend([

@@ -8,7 +8,9 @@ use crate::contract::assert_valid;
 use crate::support::spawn_sandbox;
 
 /// Every schema the tests below exercise.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 9] = [
+    "confluence-dc-get-space-permissions",
+    "confluence-dc-get-spaces",
     "confluence-cloud-v1-get-page-templates",
     "confluence-cloud-v1-get-template",
     "confluence-cloud-v2-get-space-permissions",
@@ -206,4 +208,24 @@ async fn each_space_has_two_templates_and_one_is_global() {
         .await
         .expect("request");
     assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn data_center_space_permissions_and_space_lookup_by_id_match_the_schemas() {
+    let sb = spawn_sandbox().await;
+    let perms = sb.json("/rest/api/space/DEMO/permissions").await;
+    assert_valid("confluence-dc-get-space-permissions", &perms);
+    let first = &perms[0];
+    assert_eq!(first["spaceKey"], "DEMO");
+    assert_eq!(first["operation"]["operationKey"], "read");
+    let missing = sb
+        .get("/rest/api/space/NOPE/permissions")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+    let by_id = sb.json("/rest/api/space?spaceId=98306").await;
+    assert_valid("confluence-dc-get-spaces", &by_id);
+    assert_eq!(by_id["results"][0]["key"], "ENG");
+    assert_eq!(by_id["results"].as_array().map(Vec::len), Some(1));
 }

@@ -5,6 +5,7 @@ mod auth_faults;
 mod confluence;
 mod contract;
 mod contract_confluence_extra;
+mod contract_inline;
 mod contract_pages;
 mod jira;
 mod jira_agile;

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 pub mod analytics;
 pub mod attachments;
+pub mod inline;
 pub mod pages;
 pub mod permissions;
 pub mod restrictions;

@@ -1,5 +1,6 @@
 //! Content permission check (Cloud only; Server/DC has no such API):
-//! `POST /rest/api/content/{id}/permission/check`.
+//! `POST /rest/api/content/{id}/permission/check`; space permissions: Cloud v2
+//! `spaces/{id}/permissions` (cursor paged), Data Center `space/{key}/permissions` (all at once).
 
 use serde_json::json;
 
@@ -55,4 +56,41 @@ pub async fn space_permissions(
         });
     let results = resp.body["results"].as_array().cloned().unwrap_or_default();
     Ok((results, next))
+}
+
+/// Every permission grant of a Data Center space, as (subject type, subject display name,
+/// operation, target type).
+pub async fn dc_space_permissions(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    space_key: &str,
+) -> Result<Vec<[String; 4]>, AtlassianError> {
+    let path = format!("/rest/api/space/{}/permissions", encode(space_key));
+    let v = client.get(auth, &path, &[]).await?.body;
+    let s = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_owned();
+    Ok(v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            [
+                s(&p["subject"]["type"]),
+                s(&p["subject"]["displayName"]),
+                s(&p["operation"]["operationKey"]),
+                s(&p["operation"]["targetType"]),
+            ]
+        })
+        .collect())
+}
+
+/// The key of the Data Center space with numeric id `space_id`, if there is one.
+pub async fn dc_space_key(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    space_id: &str,
+) -> Result<Option<String>, AtlassianError> {
+    let v = client
+        .get(auth, "/rest/api/space", &[("spaceId", space_id.to_owned())])
+        .await?
+        .body;
+    Ok(v["results"][0]["key"].as_str().map(str::to_owned))
 }

@@ -26,7 +26,7 @@ pub struct Comment {
     pub created: Option<String>,
 }
 
-fn from_v2(v: &Value) -> Comment {
+pub(super) fn from_v2(v: &Value) -> Comment {
     Comment {
         id: v["id"].as_str().unwrap_or_default().to_owned(),
         page_id: v["pageId"].as_str().map(str::to_owned),
@@ -42,7 +42,7 @@ fn from_v2(v: &Value) -> Comment {
     }
 }
 
-fn from_v1(v: &Value) -> Comment {
+pub(super) fn from_v1(v: &Value) -> Comment {
     Comment {
         id: v["id"].as_str().unwrap_or_default().to_owned(),
         page_id: v["container"]["id"].as_str().map(str::to_owned),
@@ -62,7 +62,7 @@ fn from_v1(v: &Value) -> Comment {
     }
 }
 
-async fn all_v2(
+pub(super) async fn all_v2(
     client: &ServiceClient,
     auth: &CallAuth,
     path: &str,
@@ -182,6 +182,8 @@ pub async fn comments(
             let q = [
                 ("expand", "body.storage,history,ancestors".to_owned()),
                 ("depth", "all".to_owned()),
+                // Without it Data Center mixes inline comments in.
+                ("location", "footer".to_owned()),
                 ("limit", "200".to_owned()),
             ];
             let v = client.get(auth, &path, &q).await?.body;

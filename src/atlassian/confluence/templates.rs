@@ -1,11 +1,20 @@
-//! Page templates (Cloud v1): `GET /rest/api/template/page` lists a space's (or the global)
-//! templates; `GET /rest/api/template/{id}` returns one with its storage body.
+//! Page templates: `GET template/page` lists a space's (or the global) templates;
+//! `GET template/{id}` returns one with its storage body. Cloud serves them under v1
+//! `/rest/api`, Data Center only under `/rest/experimental` (same `ContentTemplate` shape).
 
 use serde_json::Value;
 
 use super::encode;
 use crate::atlassian::client::{CallAuth, ServiceClient};
 use crate::atlassian::error::AtlassianError;
+use crate::config::Deployment;
+
+fn api(client: &ServiceClient) -> &'static str {
+    match client.deployment() {
+        Deployment::Cloud => "/rest/api/template",
+        Deployment::Server => "/rest/experimental/template",
+    }
+}
 
 /// Page templates of a space, or the global ones when `space_key` is none.
 pub async fn list(
@@ -18,7 +27,8 @@ pub async fn list(
     if let Some(k) = space_key {
         q.push(("spaceKey", k.to_owned()));
     }
-    let v = client.get(auth, "/rest/api/template/page", &q).await?.body;
+    let path = format!("{}/page", api(client));
+    let v = client.get(auth, &path, &q).await?.body;
     Ok(v["results"].as_array().cloned().unwrap_or_default())
 }
 
@@ -28,6 +38,6 @@ pub async fn get(
     auth: &CallAuth,
     id: &str,
 ) -> Result<Value, AtlassianError> {
-    let path = format!("/rest/api/template/{}", encode(id));
+    let path = format!("{}/{}", api(client), encode(id));
     Ok(client.get(auth, &path, &[]).await?.body)
 }

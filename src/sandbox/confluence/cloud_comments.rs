@@ -11,7 +11,7 @@ use crate::sandbox::auth::CurrentUser;
 use crate::sandbox::confluence::cloud_pages::cursor_page;
 use crate::sandbox::confluence::param;
 use crate::sandbox::error::{ApiError, Family};
-use crate::sandbox::model::{PageComment, Store};
+use crate::sandbox::model::{InlineMark, PageComment, Store};
 use crate::sandbox::text::adf_to_html;
 use crate::sandbox::timefmt::{confluence as ts, now_secs};
 use crate::sandbox::{SandboxState, base_url};
@@ -27,7 +27,7 @@ pub fn comment_storage(c: &PageComment) -> String {
     }
 }
 
-fn render(store: &Store, page: usize, c: &PageComment, with_body: bool) -> Value {
+pub(super) fn render(store: &Store, page: usize, c: &PageComment, with_body: bool) -> Value {
     let p = &store.pages[page];
     let key = store
         .spaces
@@ -50,7 +50,7 @@ fn render(store: &Store, page: usize, c: &PageComment, with_body: bool) -> Value
     v
 }
 
-fn wants_body(q: &[(String, String)]) -> Result<bool, ApiError> {
+pub(super) fn wants_body(q: &[(String, String)]) -> Result<bool, ApiError> {
     match param(q, "body-format") {
         None => Ok(false),
         Some("storage") => Ok(true),
@@ -77,7 +77,7 @@ pub async fn page_comments(
     let items = store.pages[idx]
         .comments
         .iter()
-        .filter(|c| c.parent.is_none())
+        .filter(|c| c.parent.is_none() && c.inline.is_none())
         .map(|c| render(&store, idx, c, body))
         .collect();
     cursor_page(&q, items, &format!("/pages/{id}/footer-comments"), &base)
@@ -121,6 +121,7 @@ pub async fn get_comment(
     let store = state.store();
     let (page, ci) = store
         .comment_index(&id)
+        .filter(|&(p, c)| store.pages[p].comments[c].inline.is_none())
         .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
     Ok(Json(render(
         &store,
@@ -137,6 +138,7 @@ pub fn add_comment(
     parent: Option<String>,
     storage: &str,
     me: usize,
+    inline: Option<InlineMark>,
 ) -> usize {
     let id = store.fresh_id();
     let body = super::pages::storage_plain(storage);
@@ -148,6 +150,7 @@ pub fn add_comment(
         created: now_secs(),
         storage: Some(storage.to_owned()),
         parent,
+        inline,
     });
     comments.len() - 1
 }
@@ -193,7 +196,7 @@ pub async fn create(
             ));
         }
     };
-    let ci = add_comment(&mut store, page, parent, &storage, me);
+    let ci = add_comment(&mut store, page, parent, &storage, me, None);
     let v = render(&store, page, &store.pages[page].comments[ci], true);
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }

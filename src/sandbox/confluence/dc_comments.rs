@@ -14,12 +14,38 @@ use crate::sandbox::confluence::dc_pages::list;
 use crate::sandbox::confluence::render::dc_person;
 use crate::sandbox::confluence::{list_param, param};
 use crate::sandbox::error::{ApiError, Family};
-use crate::sandbox::model::Store;
+use crate::sandbox::model::{InlineMark, PageComment, Store};
 use crate::sandbox::timefmt::confluence as ts;
 use crate::sandbox::{SandboxState, base_url};
 
 type Q = Query<Vec<(String, String)>>;
 const V1: Family = Family::ConfluenceV1;
+
+/// Where a comment sits, as the `location` query parameter names it.
+fn location(c: &PageComment) -> &'static str {
+    match &c.inline {
+        None => "footer",
+        Some(m) if m.resolved => "resolved",
+        Some(_) => "inline",
+    }
+}
+
+/// `extensions`: the location always; inline properties and resolution when expanded.
+fn extensions(c: &PageComment, expand: &BTreeSet<String>) -> Value {
+    let Some(mark) = &c.inline else {
+        return json!({"location": "footer"});
+    };
+    let mut v = json!({"location": "inline"});
+    if expand.contains("extensions.inlineProperties") {
+        v["inlineProperties"] =
+            json!({"originalSelection": mark.selection, "markerRef": mark.marker_ref});
+    }
+    if expand.contains("extensions.resolution") {
+        let status = if mark.resolved { "resolved" } else { "open" };
+        v["resolution"] = json!({"status": status});
+    }
+    v
+}
 
 /// A comment as v1 content, with the requested expansions.
 pub fn render(
@@ -39,7 +65,7 @@ pub fn render(
     let person = store.users.get(c.author).map(|u| dc_person(u, base));
     let mut v = json!({
         "id": c.id, "type": "comment", "status": "current", "title": format!("Re: {}", p.title),
-        "extensions": {"location": "footer"},
+        "extensions": extensions(c, expand),
         "_links": {"webui": format!("/display/{key}/{}?focusedCommentId={}#comment-{}", p.title.replace(' ', "+"), c.id, c.id),
             "self": format!("{base}/rest/api/content/{}", c.id)},
         "_expandable": {}
@@ -87,12 +113,19 @@ pub async fn page_comments(
         )
     })?;
     let all = param(&q, "depth").is_some_and(|d| d.eq_ignore_ascii_case("all"));
+    // `location` may repeat; none means every location.
+    let locations: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "location")
+        .map(|(_, v)| v.as_str())
+        .collect();
     let expand: BTreeSet<String> = list_param(&q, "expand").into_iter().collect();
     let items = store.pages[idx]
         .comments
         .iter()
         .enumerate()
         .filter(|(_, c)| all || c.parent.is_none())
+        .filter(|(_, c)| locations.is_empty() || locations.contains(&location(c)))
         .map(|(ci, _)| render(&store, idx, ci, &expand, &base))
         .collect();
     Ok(Json(list(
@@ -141,16 +174,57 @@ pub fn create_comment(
             format!("Parent comment {pid} is not a comment on content {container}"),
         ));
     }
-    let ci = add_comment(&mut store, page, parent, storage, me);
+    let inline = match body["extensions"]["location"].as_str() {
+        None | Some("footer") => None,
+        Some("inline") => Some(inline_mark(&store, page, parent.as_deref(), body)?),
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                V1,
+                format!("Unknown comment location '{other}': use footer or inline"),
+            ));
+        }
+    };
+    let ci = add_comment(&mut store, page, parent, storage, me, inline);
     let expand = [
         "body.storage",
         "version",
         "ancestors",
         "container",
         "history",
+        "extensions.inlineProperties",
+        "extensions.resolution",
     ]
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
     Ok(Json(render(&store, page, ci, &expand, base)))
+}
+
+/// The highlight of a new DC inline comment: a reply shares its parent's; a top-level one
+/// must name text that occurs on the page (`inlineProperties.originalSelection`, with
+/// `matchIndex` below the number of occurrences).
+fn inline_mark(
+    store: &Store,
+    page: usize,
+    parent: Option<&str>,
+    body: &Value,
+) -> Result<InlineMark, ApiError> {
+    if let Some(pid) = parent {
+        return store
+            .comment_index(pid)
+            .and_then(|(p, c)| store.pages[p].comments[c].inline.clone())
+            .ok_or_else(|| {
+                ApiError::bad_request(V1, format!("Comment {pid} is not an inline comment"))
+            });
+    }
+    let props = &body["extensions"]["inlineProperties"];
+    let selection = props["originalSelection"].as_str().unwrap_or_default();
+    let index = props["matchIndex"].as_u64().unwrap_or(0);
+    super::inline_comments::check_selection(store, page, selection, index)
+        .map_err(|m| ApiError::bad_request(V1, m))?;
+    Ok(InlineMark {
+        selection: selection.to_owned(),
+        marker_ref: uuid::Uuid::new_v4().to_string(),
+        resolved: false,
+    })
 }

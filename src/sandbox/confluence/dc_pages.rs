@@ -320,12 +320,49 @@ pub async fn get_space(
         .iter()
         .find(|s| s.key == key)
         .ok_or_else(|| ApiError::not_found(V1, format!("No space with key : {key}")))?;
+    Ok(Json(space_json(&store, s, &q, &base)))
+}
+
+/// `GET /rest/api/space?spaceKey=&spaceId=`: spaces, filtered by key and id when given.
+pub async fn list_spaces(
+    State(state): State<SandboxState>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let base = base_url(&headers);
+    let store = state.store();
+    let keys: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "spaceKey")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let ids: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "spaceId")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let items = store
+        .spaces
+        .iter()
+        .filter(|s| keys.is_empty() || keys.contains(&s.key.as_str()))
+        .filter(|s| ids.is_empty() || ids.contains(&s.id.as_str()))
+        .map(|s| space_json(&store, s, &q, &base))
+        .collect();
+    Ok(Json(list(&q, items, "/rest/api/space", &base)?))
+}
+
+fn space_json(
+    store: &crate::sandbox::model::Store,
+    s: &crate::sandbox::model::Space,
+    q: &[(String, String)],
+    base: &str,
+) -> Value {
     let mut v = json!({"id": s.id.parse::<u64>().unwrap_or(0), "key": s.key, "name": s.name,
         "type": "global", "status": "current",
         "_links": {"webui": format!("/display/{}", s.key), "self": format!("{base}/rest/api/space/{}", s.key)},
         "_expandable": {"homepage": format!("/rest/api/content/{}", store.pages.get(s.homepage).map(|p| p.id.clone()).unwrap_or_default())}});
-    if list_param(&q, "expand").iter().any(|e| e == "homepage") {
-        v["homepage"] = dc_content(&store, s.homepage, &BTreeSet::new(), &base);
+    if list_param(q, "expand").iter().any(|e| e == "homepage") {
+        v["homepage"] = dc_content(store, s.homepage, &BTreeSet::new(), base);
     }
-    Ok(Json(v))
+    v
 }

@@ -12,6 +12,7 @@ pub mod cloud_pages;
 pub mod dc;
 pub mod dc_comments;
 pub mod dc_pages;
+pub mod inline_comments;
 pub mod pages;
 pub mod permissions;
 pub mod render;
@@ -69,6 +70,22 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route("/wiki/api/v2/footer-comments", post(cloud_comments::create))
         .route(
+            "/wiki/api/v2/pages/{id}/inline-comments",
+            get(inline_comments::page_comments),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments/{id}",
+            get(inline_comments::get_comment),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments/{id}/children",
+            get(inline_comments::children),
+        )
+        .route(
+            "/wiki/api/v2/inline-comments",
+            post(inline_comments::create),
+        )
+        .route(
             "/wiki/rest/api/content/{id}/label",
             post(cloud_pages::add_label),
         )
@@ -99,6 +116,11 @@ pub fn routes() -> Router<SandboxState> {
             get(dc_pages::child_pages),
         )
         .route("/rest/api/space/{key}", get(dc_pages::get_space))
+        .route("/rest/api/space", get(dc_pages::list_spaces))
+        .route(
+            "/rest/api/space/{key}/permissions",
+            get(permissions::dc_space_permissions),
+        )
         .route(
             "/wiki/rest/api/content/{id}/restriction",
             get(restrictions::cloud_get).put(restrictions::cloud_put),
@@ -144,6 +166,8 @@ pub fn routes() -> Router<SandboxState> {
         .route("/wiki/rest/api/search/user", get(users::cloud_search_user))
         .route("/wiki/rest/api/template/page", get(templates::list))
         .route("/wiki/rest/api/template/{id}", get(templates::get_one))
+        .route("/rest/experimental/template/page", get(templates::list))
+        .route("/rest/experimental/template/{id}", get(templates::get_one))
         .route(
             "/wiki/api/v2/spaces/{id}/permissions",
             get(permissions::cloud_space_permissions),

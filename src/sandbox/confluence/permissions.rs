@@ -153,3 +153,36 @@ pub async fn cloud_space_permissions(
     });
     Ok(super::cloud::paged(results, next, &base))
 }
+
+/// `GET /rest/api/space/{spaceKey}/permissions` (Data Center): every grant as
+/// `SpacePermission` — operation, subject (type and display name), space key and id.
+pub async fn dc_space_permissions(
+    State(state): State<SandboxState>,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store();
+    let space = store
+        .spaces
+        .iter()
+        .find(|s| s.key == key)
+        .ok_or_else(|| ApiError::not_found(V1, format!("No space with key : {key}")))?;
+    let space_id = space.id.parse::<u64>().unwrap_or(0);
+    let all: Vec<Value> = SPACE_GRANTS
+        .iter()
+        .map(|(kind, who, op, target)| {
+            let name = match *kind {
+                "user" => who
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| store.users.get(i))
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
+                _ => (*who).to_owned(),
+            };
+            json!({"operation": {"operationKey": op, "targetType": target},
+                "subject": {"type": kind, "displayName": name},
+                "spaceKey": space.key, "spaceId": space_id})
+        })
+        .collect();
+    Ok(Json(Value::Array(all)))
+}

@@ -79,7 +79,7 @@ pub(crate) fn priority_ref(store: &Store, v: &Value) -> Result<usize, ApiError> 
 }
 
 /// Builds a new issue from a create request's `fields` (not yet stored).
-fn new_issue(
+pub(crate) fn new_issue(
     store: &mut Store,
     flavour: Flavour,
     me: usize,

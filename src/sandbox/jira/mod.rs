@@ -12,14 +12,17 @@ pub mod comment_edit;
 pub mod create;
 pub mod dev_status;
 pub mod fields;
+pub mod forms;
 pub mod issue_changelog;
 pub mod issues;
+pub mod jsm_seed;
 pub mod links;
 pub mod meta;
 pub mod people;
 pub mod projects;
 pub mod render;
 pub mod search;
+pub mod servicedesk;
 pub mod sprints;
 pub mod workflow;
 pub mod worklog;
@@ -192,6 +195,44 @@ pub fn routes() -> Router<SandboxState> {
             post(sprints::move_to_backlog),
         )
         .route("/rest/api/{ver}/serverInfo", get(meta::server_info))
+        .route("/rest/servicedeskapi/servicedesk", get(servicedesk::desks))
+        .route(
+            "/rest/servicedeskapi/servicedesk/{id}",
+            get(servicedesk::desk),
+        )
+        .route(
+            "/rest/servicedeskapi/servicedesk/{id}/queue",
+            get(servicedesk::queues),
+        )
+        .route(
+            "/rest/servicedeskapi/servicedesk/{id}/queue/{q}",
+            get(servicedesk::queue),
+        )
+        .route(
+            "/rest/servicedeskapi/servicedesk/{id}/queue/{q}/issue",
+            get(servicedesk::queue_issues),
+        )
+        .route(
+            "/rest/servicedeskapi/servicedesk/{id}/requesttype",
+            get(servicedesk::request_types),
+        )
+        .route(
+            "/rest/servicedeskapi/servicedesk/{id}/requesttype/{rt}/field",
+            get(servicedesk::request_type_fields),
+        )
+        .route(
+            "/rest/servicedeskapi/request",
+            post(servicedesk::create_request),
+        )
+        .route("/_edge/tenant_info", get(forms::tenant_info))
+        .route(
+            "/jira/forms/cloud/{cloud}/issue/{key}/form",
+            get(forms::list),
+        )
+        .route(
+            "/jira/forms/cloud/{cloud}/issue/{key}/form/{form}",
+            get(forms::get).put(forms::save),
+        )
         .route(
             "/rest/api/3/search/jql",
             get(search::search_jql_get).post(search::search_jql_post),

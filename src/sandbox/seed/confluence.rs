@@ -1,7 +1,7 @@
 //! Confluence part of the seed: two spaces, each with a home page, five sections and
 //! leaves up to three levels deep, with labels and footer comments.
 
-use crate::sandbox::model::{Page, PageComment, Space, Store};
+use crate::sandbox::model::{InlineMark, Page, PageComment, Space, Store};
 use crate::sandbox::rng::SplitMix64;
 use crate::sandbox::seed::{DAY, HOUR, LABELS, PAGES_PER_SPACE, plain_doc};
 use crate::sandbox::text::{RichText, code, doc, heading, list, marked, para, table, text};
@@ -24,6 +24,35 @@ fn rich_page_body() -> RichText {
         table(&[&["Tool", "Version"], &["rustc", "1.88"], &["cargo", "1.88"]]),
         code("bash", "cargo test --all-targets"),
     ]))
+}
+
+/// An inline comment on "Clone the repository" with one reply, on the rich Getting Started
+/// page. Ids come from their own range so the footer comments keep theirs.
+fn inline_thread(comments: &mut Vec<PageComment>, t: i64) {
+    let mark = InlineMark {
+        selection: "Clone the repository".into(),
+        marker_ref: "6a3b2f4e-1c5d-4e8f-9a7b-0c1d2e3f4a5b".into(),
+        resolved: false,
+    };
+    let say = |s: &str| RichText::from_adf(doc(vec![para(vec![text(s)])]));
+    comments.push(PageComment {
+        id: "400001".into(),
+        author: 1,
+        body: say("Which remote: the GitHub mirror or the internal one?"),
+        created: t + 5 * HOUR,
+        storage: None,
+        parent: None,
+        inline: Some(mark.clone()),
+    });
+    comments.push(PageComment {
+        id: "400002".into(),
+        author: 0,
+        body: say("The internal one; the mirror lags a day."),
+        created: t + 6 * HOUR,
+        storage: None,
+        parent: Some("400001".into()),
+        inline: Some(mark),
+    });
 }
 
 const SECTIONS: [&str; 5] = [
@@ -113,7 +142,11 @@ pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
                     created: t + 3 * HOUR,
                     storage: None,
                     parent: None,
+                    inline: None,
                 });
+            }
+            if s == 0 && i == 1 {
+                inline_thread(&mut comments, t);
             }
             let creator = if s == 0 && i == 1 {
                 0

@@ -189,6 +189,7 @@ pub fn generate(seed: u64) -> Store {
     jira::links(&mut store, &mut rng);
     metrics::seed(&mut store);
     crate::sandbox::jira::attachments::seed(&mut store);
+    crate::sandbox::jira::jsm_seed::seed(&mut store);
     people::watchers(&mut store);
     people::releases(&mut store);
     confluence::pages(&mut store, &mut rng);

@@ -57,7 +57,7 @@ pub fn comment_json(c: &Comment) -> Value {
 }
 
 /// Nests replies under their parents; replies whose parent is missing stay top level.
-fn threads(comments: &[Comment]) -> Vec<Value> {
+pub(super) fn threads(comments: &[Comment]) -> Vec<Value> {
     let ids: std::collections::HashSet<&str> = comments.iter().map(|c| c.id.as_str()).collect();
     let mut replies: HashMap<&str, Vec<&Comment>> = HashMap::new();
     let mut top = Vec::new();

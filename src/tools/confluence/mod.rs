@@ -1,6 +1,7 @@
 //! Confluence tools.
 
 mod add_comment;
+mod add_inline_comment;
 mod add_label;
 mod attachment_writes;
 mod attachments;
@@ -11,6 +12,7 @@ mod create_page;
 mod delete_page;
 mod diff;
 mod get_comments;
+mod get_inline_comments;
 mod get_labels;
 mod get_page;
 mod get_page_children;
@@ -54,6 +56,8 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         add_label::tool(env.clone()),
         get_comments::tool(env.clone()),
         add_comment::tool(env.clone()),
+        get_inline_comments::tool(env.clone()),
+        add_inline_comment::tool(env.clone()),
         reply_to_comment::tool(env.clone()),
         get_page_restrictions::tool(env.clone()),
         set_page_restrictions::tool(env.clone()),

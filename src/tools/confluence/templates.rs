@@ -1,5 +1,6 @@
 //! `confluence_list_page_templates`, `confluence_get_page_template` and
-//! `confluence_create_page_from_template` (Cloud only: Server/DC has no template REST API).
+//! `confluence_create_page_from_template`, on Cloud (`/rest/api/template`) and Data Center
+//! (`/rest/experimental/template`).
 
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ fn meta(name: &'static str, title: &'static str, description: &'static str, writ
         access: if write { Access::Write } else { Access::Read },
         destructive: false,
         idempotent: !write,
-        availability: Availability::CLOUD,
+        availability: Availability::BOTH,
     }
 }
 
@@ -52,7 +53,7 @@ pub(super) fn list_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "confluence_list_page_templates",
             "List page templates",
-            "Page templates of a space, or global ones (Cloud only).",
+            "Page templates of a space, or global ones.",
             false,
         ),
         List(env),
@@ -102,7 +103,7 @@ pub(super) fn get_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "confluence_get_page_template",
             "Get page template",
-            "A page template with its body as Markdown (Cloud only).",
+            "A page template with its body as Markdown.",
             false,
         ),
         Get(env),
@@ -165,7 +166,7 @@ pub(super) fn create_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         meta(
             "confluence_create_page_from_template",
             "Create page from template",
-            "Create a page whose body is a template's body (Cloud only).",
+            "Create a page whose body is a template's body.",
             true,
         ),
         Create(env),

@@ -9,6 +9,7 @@ mod attachments;
 mod batch;
 mod comments;
 mod common;
+mod create_customer_request;
 mod create_issue;
 mod create_issue_link;
 mod create_version;
@@ -17,7 +18,14 @@ mod fields;
 mod get_all_projects;
 mod get_create_fields;
 mod get_issue;
+mod get_issue_proforma_forms;
 mod get_issue_watchers;
+mod get_proforma_form_details;
+mod get_queue_issues;
+mod get_request_type_fields;
+mod get_request_types;
+mod get_service_desk_for_project;
+mod get_service_desk_queues;
 mod get_user_profile;
 mod get_worklog;
 mod link_to_epic;
@@ -25,6 +33,7 @@ mod link_types;
 mod metrics;
 mod move_issue;
 pub mod people;
+mod proforma;
 mod project_issues;
 mod project_lists;
 mod remote_issue_link;
@@ -33,10 +42,12 @@ mod remove_watcher;
 mod search;
 mod search_assignable_users;
 mod search_projects;
+mod service_desk;
 pub mod shape;
 mod sprint_writes;
 mod transitions;
 mod update_issue;
+mod update_proforma_form_answers;
 mod update_version;
 pub mod versions;
 
@@ -90,6 +101,17 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     tools.extend(metrics::tools(env));
     tools.extend(development::tools(env));
     tools.extend(analysis::tools(env));
+    tools.extend([
+        get_service_desk_for_project::tool(env.clone()),
+        get_service_desk_queues::tool(env.clone()),
+        get_queue_issues::tool(env.clone()),
+        get_request_types::tool(env.clone()),
+        get_request_type_fields::tool(env.clone()),
+        create_customer_request::tool(env.clone()),
+        get_issue_proforma_forms::tool(env.clone()),
+        get_proforma_form_details::tool(env.clone()),
+        update_proforma_form_answers::tool(env.clone()),
+    ]);
     tools
 }
 
