@@ -80,6 +80,7 @@ OPERATIONS = [
     ("jira-cloud-field-context-options", "jira-cloud-v3.json", "/rest/api/3/field/{fieldId}/context/{contextId}/option", "get", "200"),
     ("jira-dc-custom-field-options", "jira-dc-10.3.json", "/api/2/customFields/{customFieldId}/options", "get", "200"),
     ("jira-cloud-changelog-bulkfetch", "jira-cloud-v3.json", "/rest/api/3/changelog/bulkfetch", "post", "200"),
+    ("jira-cloud-get-changelogs", "jira-cloud-v3.json", "/rest/api/3/issue/{issueIdOrKey}/changelog", "get", "200"),
     ("jira-cloud-bulk-move", "jira-cloud-v3.json", "/rest/api/3/bulk/issues/move", "post", "201"),
     ("jira-cloud-bulk-queue", "jira-cloud-v3.json", "/rest/api/3/bulk/queue/{taskId}", "get", "200"),
     ("jira-cloud-get-attachment", "jira-cloud-v3.json", "/rest/api/3/attachment/{id}", "get", "200"),

@@ -442,6 +442,7 @@ pub fn tool_env(config: &Config) -> Result<Arc<ToolEnv>, String> {
         attachment_max_bytes: config.tools.attachment_max_bytes,
         stdio: config.server.transport == crate::config::Transport::Stdio,
         attachments_dir: config.tools.attachments_dir.clone(),
+        sla: config.tools.sla.clone(),
     }))
 }
 

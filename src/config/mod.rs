@@ -13,6 +13,7 @@ pub mod reader;
 pub mod security;
 pub mod server;
 pub mod settings;
+pub mod sla;
 pub mod tools;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ pub use reader::ConfigError;
 pub use security::{Cidr, RateLimits, SecurityConfig};
 pub use server::{AllowList, HostPattern, OriginPattern, ServerConfig, Transport};
 pub use settings::{RawArgs, Settings, Source};
+pub use sla::SlaConfig;
 pub use tools::ToolsConfig;
 
 /// The whole configuration.

@@ -417,6 +417,48 @@ pub const OPTIONS: &[OptionSpec] = &[
         JIRA,
         "password of an encrypted JIRA_CLIENT_KEY",
     ),
+    opt(
+        "JIRA_SLA_METRICS",
+        "jira-sla-metrics",
+        Some("cycle_time,time_in_status"),
+        JIRA,
+        "metrics jira_get_issue_sla computes by default: cycle_time, lead_time, time_in_status, due_date_compliance, resolution_time, first_response_time",
+    ),
+    flag(
+        "JIRA_SLA_WORKING_HOURS_ONLY",
+        "jira-sla-working-hours-only",
+        "false",
+        JIRA,
+        "SLA durations count working hours only",
+    ),
+    opt(
+        "JIRA_SLA_WORKING_HOURS_START",
+        "jira-sla-working-hours-start",
+        Some("09:00"),
+        JIRA,
+        "start of the working day (HH:MM, 24-hour, in JIRA_SLA_TIMEZONE)",
+    ),
+    opt(
+        "JIRA_SLA_WORKING_HOURS_END",
+        "jira-sla-working-hours-end",
+        Some("17:00"),
+        JIRA,
+        "end of the working day (HH:MM, after the start)",
+    ),
+    opt(
+        "JIRA_SLA_WORKING_DAYS",
+        "jira-sla-working-days",
+        Some("1,2,3,4,5"),
+        JIRA,
+        "working days as ISO weekdays, 1 = Monday ... 7 = Sunday",
+    ),
+    opt(
+        "JIRA_SLA_TIMEZONE",
+        "jira-sla-timezone",
+        Some("UTC"),
+        JIRA,
+        "IANA time zone of the working hours, e.g. Europe/Berlin",
+    ),
     // Confluence
     opt(
         "CONFLUENCE_URL",

@@ -21,6 +21,8 @@ pub struct ToolsConfig {
     pub attachment_max_bytes: u64,
     /// `ATTACHMENTS_DIR`: the only directory files may be attached from by path over HTTP.
     pub attachments_dir: Option<std::path::PathBuf>,
+    /// `JIRA_SLA_*`: how `jira_get_issue_sla` measures durations.
+    pub sla: super::sla::SlaConfig,
 }
 
 impl ToolsConfig {
@@ -42,6 +44,7 @@ impl ToolsConfig {
                 .string("ATTACHMENTS_DIR")
                 .filter(|d| !d.trim().is_empty())
                 .map(std::path::PathBuf::from),
+            sla: super::sla::SlaConfig::read(r),
         }
     }
 }

@@ -352,6 +352,8 @@ pub struct Store {
     /// Page views recorded through `/__sandbox/confluence/view/{id}`, by page id, on top of
     /// each page's seeded count.
     pub page_views: std::collections::BTreeMap<String, u64>,
+    /// Due dates (`YYYY-MM-DD`) by issue index (absent: none).
+    pub due_dates: std::collections::BTreeMap<usize, String>,
     /// Service Management (desks, queues, request types, requests) and Forms.
     pub jsm: crate::sandbox::jira::jsm_seed::Jsm,
 }

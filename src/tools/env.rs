@@ -24,6 +24,8 @@ pub struct ToolEnv {
     pub stdio: bool,
     /// `ATTACHMENTS_DIR`: over HTTP, files may be attached by path only from inside it.
     pub attachments_dir: Option<std::path::PathBuf>,
+    /// `JIRA_SLA_*`: how `jira_get_issue_sla` measures durations.
+    pub sla: crate::config::SlaConfig,
 }
 
 impl Default for ToolEnv {
@@ -36,6 +38,7 @@ impl Default for ToolEnv {
             attachment_max_bytes: 10 * 1024 * 1024,
             stdio: false,
             attachments_dir: None,
+            sla: crate::config::SlaConfig::default(),
         }
     }
 }

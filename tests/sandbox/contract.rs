@@ -156,6 +156,7 @@ fn cases(worklog_issue: &str, my_comment: &str, task: &str) -> Vec<(&'static str
         ("jira-dc-custom-field-options", Call::Get("/rest/api/2/customFields/10030/options?query=ma".into()), 200),
         ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-2", "DEMO-3", "OPS-4"], "maxResults": 2})), 200),
         ("jira-cloud-changelog-bulkfetch", Call::Post("/rest/api/3/changelog/bulkfetch".into(), json!({"issueIdsOrKeys": ["DEMO-1"], "fieldIds": ["status"]})), 200),
+        ("jira-cloud-get-changelogs", Call::Get("/rest/api/3/issue/OPS-16/changelog?startAt=1&maxResults=2".into()), 200),
         ("jira-cloud-bulk-move", Call::Post("/rest/api/3/bulk/issues/move".into(), json!({"sendBulkNotification": false, "targetToSourcesMapping": {"DEMO,10001": {"issueIdsOrKeys": ["MKT-7", "MKT-8"], "inferFieldDefaults": true, "inferStatusDefaults": true, "inferSubtaskTypeDefault": true, "inferClassificationDefaults": true}}})), 201),
         ("jira-cloud-bulk-queue", Call::Get(format!("/rest/api/3/bulk/queue/{task}")), 200),
         ("jira-cloud-get-attachment", Call::Get("/rest/api/3/attachment/10200".into()), 200),

@@ -4,10 +4,13 @@
 pub mod agile;
 pub mod attachments;
 pub mod comments;
+pub mod dev_status;
 pub mod fields;
 pub mod forms;
+pub mod history;
 pub mod issue_write;
 pub mod links;
+pub mod paging;
 pub mod people;
 pub mod projects;
 pub mod servicedesk;

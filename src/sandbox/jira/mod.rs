@@ -10,8 +10,10 @@ pub mod bulk_move;
 pub mod changelog;
 pub mod comment_edit;
 pub mod create;
+pub mod dev_status;
 pub mod fields;
 pub mod forms;
+pub mod issue_changelog;
 pub mod issues;
 pub mod jsm_seed;
 pub mod links;
@@ -93,6 +95,18 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/secure/attachment/{id}/{filename}",
             get(attachments::content_dc),
+        )
+        .route(
+            "/rest/api/3/issue/{key}/changelog",
+            get(issue_changelog::changelog),
+        )
+        .route(
+            "/rest/dev-status/{ver}/issue/summary",
+            get(dev_status::summary),
+        )
+        .route(
+            "/rest/dev-status/{ver}/issue/detail",
+            get(dev_status::detail),
         )
         .route("/rest/api/{ver}/myself", get(meta::myself))
         .route("/rest/api/{ver}/issueLinkType", get(links::link_types))

@@ -310,6 +310,9 @@ impl Ctx<'_> {
                 Value::Null
             },
         );
+        if let Some(due) = self.store.due_dates.get(&idx) {
+            f.insert("duedate".into(), json!(due));
+        }
         f.insert("issuelinks".into(), self.links(idx));
         f.insert(
             "attachment".into(),

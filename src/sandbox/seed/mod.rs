@@ -8,6 +8,7 @@
 
 pub mod confluence;
 pub mod jira;
+pub mod metrics;
 pub mod people;
 
 use crate::sandbox::model::{Named, Project, Status, Store, Transition, User};
@@ -186,6 +187,7 @@ pub fn generate(seed: u64) -> Store {
     jira::agile(&mut store);
     jira::issues(&mut store, &mut rng);
     jira::links(&mut store, &mut rng);
+    metrics::seed(&mut store);
     crate::sandbox::jira::attachments::seed(&mut store);
     crate::sandbox::jira::jsm_seed::seed(&mut store);
     people::watchers(&mut store);
@@ -280,7 +282,7 @@ mod tests {
         let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
-        assert_eq!(format!("{fnv:016x}"), "a73b7cbdbf24d530");
+        assert_eq!(format!("{fnv:016x}"), "a1734562226feb7b");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod add_watcher;
 mod add_worklog;
 mod agile;
+mod analysis;
 pub(crate) mod attachment_upload;
 mod attachments;
 mod batch;
@@ -12,6 +13,7 @@ mod create_customer_request;
 mod create_issue;
 mod create_issue_link;
 mod create_version;
+mod development;
 mod fields;
 mod get_all_projects;
 mod get_create_fields;
@@ -28,6 +30,7 @@ mod get_user_profile;
 mod get_worklog;
 mod link_to_epic;
 mod link_types;
+mod metrics;
 mod move_issue;
 pub mod people;
 mod proforma;
@@ -95,6 +98,9 @@ pub fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     tools.extend(create_version::tools(env));
     tools.extend(agile::tools(env));
     tools.extend(sprint_writes::tools(env));
+    tools.extend(metrics::tools(env));
+    tools.extend(development::tools(env));
+    tools.extend(analysis::tools(env));
     tools.extend([
         get_service_desk_for_project::tool(env.clone()),
         get_service_desk_queues::tool(env.clone()),
