@@ -6,6 +6,7 @@
 //! `secrecy` types and are shown only as `***set***`.
 
 pub mod atlassian;
+pub mod backup;
 pub mod logging;
 pub mod options;
 pub mod reader;
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
+pub use backup::BackupConfig;
 pub use logging::{LogFormat, LoggingConfig};
 pub use reader::ConfigError;
 pub use security::{Cidr, RateLimits, SecurityConfig};
@@ -38,6 +40,8 @@ pub struct Config {
     pub atlassian: AtlassianConfig,
     /// API keys, proxies, access log.
     pub security: SecurityConfig,
+    /// Config backups and their schedule.
+    pub backup: BackupConfig,
     /// The raw values this was built from, for `check-config`.
     pub settings: Settings,
 }
@@ -56,6 +60,7 @@ impl Config {
         let tools = ToolsConfig::read(&mut r);
         let atlassian = AtlassianConfig::read(&mut r, tools.multi_tenant);
         let security = SecurityConfig::read(&mut r);
+        let backup = BackupConfig::read(&mut r);
         if server.transport.is_http()
             && !server.host.is_loopback()
             && !security.has_keys()
@@ -78,6 +83,7 @@ impl Config {
                 tools,
                 atlassian,
                 security,
+                backup,
                 settings,
             })
         } else {
