@@ -9,6 +9,7 @@ pub mod atlassian;
 pub mod config;
 pub mod http;
 pub mod mcp;
+pub mod ops;
 pub mod sandbox;
 pub mod sandbox_mode;
 pub mod security;

@@ -5,6 +5,7 @@
 //! by an operator should say that it started and where it listens.
 
 pub mod audit;
+pub mod backup_metrics;
 
 use std::io::IsTerminal;
 

@@ -1,5 +1,6 @@
 //! Integration tests: the real application on a loopback port, real MCP over real HTTP.
 
+mod backup;
 mod bad_input;
 mod budget;
 mod cli;
