@@ -667,3 +667,44 @@ fn a_run_while_another_holds_the_lock_is_skipped_not_overlapped() {
     ops::create(&s.cfg, at(120), None).expect("runs again once the lock is free");
     assert_eq!(s.backup_names().len(), 2);
 }
+
+#[test]
+fn the_server_runs_scheduled_backups_when_enabled_and_exits_0_on_sigterm() {
+    let s = site(&[]);
+    std::fs::write(s.path("conf/.env"), "LOG_FORMAT=json\n").expect("write");
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .current_dir(s.dir.path())
+        .args(["--sandbox", "--env-file", "conf/.env"])
+        .env("PORT", "0")
+        .env("BACKUP_ENABLED", "true")
+        // Every second: the real clock and the real wiring, polled with a deadline below.
+        .env("BACKUP_SCHEDULE", "* * * * * *")
+        .env("BACKUP_DIR", s.cfg.dir.display().to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawned");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut found = Vec::new();
+    while found.is_empty() && std::time::Instant::now() < deadline {
+        found = s.backup_names();
+        if found.is_empty() {
+            // A poll interval, not a wait for the schedule: the deadline bounds the test.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill ran");
+    assert!(kill.success());
+    assert_eq!(child.wait().expect("exited").code(), Some(0));
+    assert!(
+        !found.is_empty(),
+        "a scheduled backup appeared in BACKUP_DIR"
+    );
+    let first = s.cfg.dir.join(&found[0]);
+    let text = ops::cli::verify(&first, None).expect("the scheduled backup verifies");
+    assert!(text.contains("conf/.env"), "{text}");
+}
