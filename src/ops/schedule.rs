@@ -198,6 +198,21 @@ mod tests {
     }
 
     #[test]
+    fn a_time_skipped_by_the_spring_change_runs_when_the_clocks_resume() {
+        // 2026-03-29 02:00 CET jumps to 03:00 CEST in Berlin: 02:30 does not exist that day,
+        // so the run comes at 03:00 CEST (01:00 UTC), as classic cron does; never skipped.
+        assert_eq!(
+            runs(
+                "30 2 * * *",
+                chrono_tz::Europe::Berlin,
+                utc(2026, 3, 28, 2, 0),
+                2
+            ),
+            vec![utc(2026, 3, 29, 1, 0), utc(2026, 3, 30, 0, 30)]
+        );
+    }
+
+    #[test]
     fn seconds_are_honoured_in_six_field_expressions() {
         assert_eq!(
             runs("30 15 4 * * *", chrono_tz::UTC, utc(2026, 1, 1, 0, 0), 1),
