@@ -14,6 +14,8 @@ use crate::telemetry::backup_metrics;
 
 /// Name of the lock file that keeps two runs (server and CLI) from overlapping.
 pub const LOCK_FILE: &str = ".mcp-atlassian-backup.lock";
+/// Attempts at the lock, 25 ms apart, before a run is skipped as overlapping.
+const LOCK_TRIES: u32 = 20;
 
 /// A backup that was written.
 #[derive(Debug, Clone)]
@@ -92,9 +94,16 @@ fn create_locked(
         .write(true)
         .open(cfg.dir.join(LOCK_FILE))
         .map_err(write_err)?;
-    // An OS lock, so a crashed run never leaves the directory locked.
-    if lock.try_lock().is_err() {
-        return Err(OpsError::Busy(cfg.dir.clone()));
+    // An OS lock, so a crashed run never leaves the directory locked. A few short retries:
+    // a process forked elsewhere in this program holds a copy of a just-released lock until
+    // it execs, and that must not cost a backup.
+    let mut tries = 0;
+    while lock.try_lock().is_err() {
+        tries += 1;
+        if tries >= LOCK_TRIES {
+            return Err(OpsError::Busy(cfg.dir.clone()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
     }
     let stale = store::remove_stale_temps(&cfg.dir).map_err(write_err)?;
     if stale > 0 {
