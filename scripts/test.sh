@@ -162,6 +162,19 @@ client_setups() {
             "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/clients"
 }
 stage "client set-ups (SDK, mcp-remote, Inspector, OpenAI Agents, ADK)" client_setups
+# Every ops script answers --help with exit 0; the drill runs backup, destroy, restore and an
+# MCP tool call with the restored key against the real binary (loopback, temp dirs).
+ops_scripts_help() {
+    local s
+    for s in health_check backup_config restore_config rotate_api_key troubleshoot dr_drill; do
+        "$ROOT/scripts/$s.sh" --help >/dev/null || { echo "$s.sh --help failed" >&2; return 1; }
+    done
+}
+stage "ops scripts --help" ops_scripts_help
+dr_drill() {
+    cargo build --locked --quiet --bin mcp-atlassian && "$ROOT/scripts/dr_drill.sh" --bin "$BIN"
+}
+stage "disaster-recovery drill" dr_drill
 
 conformance() {
     cargo build --locked --quiet --example conformance_server &&

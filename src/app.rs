@@ -20,6 +20,7 @@ use crate::http::auth::AuthState;
 use crate::http::router::MESSAGES_PATH;
 use crate::http::{HttpState, InFlight, Readiness, build_router};
 use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
+use crate::ops;
 use crate::sandbox::SandboxOptions;
 use crate::sandbox_mode;
 use crate::security::ratelimit::RateLimiter;
@@ -272,10 +273,50 @@ async fn serve_with_side_tasks(
         shutdown.clone(),
     ));
     let watcher = spawn_key_watcher(config, handle.keys.clone(), shutdown.clone());
+    let backups = spawn_backup_schedule(config, shutdown.clone());
     let result = app.run_until(shutdown).await;
     let _ = probe.await;
     let _ = watcher.await;
+    if let Some(b) = backups {
+        let _ = b.await;
+    }
     result
+}
+
+/// Starts the backup schedule when `BACKUP_ENABLED`; it stops at `cancel` (after a run in
+/// progress has finished writing).
+pub fn spawn_backup_schedule(
+    config: &Config,
+    cancel: CancellationToken,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let cfg = config.backup.clone();
+    if !cfg.enabled {
+        return None;
+    }
+    crate::telemetry::backup_metrics::describe();
+    if cfg.recipients.is_empty() {
+        tracing::warn!(
+            "BACKUP_ENCRYPTION_RECIPIENTS is unset: backups will hold plaintext secrets"
+        );
+    }
+    tracing::info!(
+        schedule = %cfg.schedule,
+        timezone = %cfg.timezone,
+        dir = %cfg.dir.display(),
+        retention = cfg.retention_count,
+        "config backups scheduled"
+    );
+    let (cron, zone) = (cfg.cron.clone(), cfg.timezone);
+    Some(tokio::spawn(ops::schedule::run(
+        cron,
+        zone,
+        Arc::new(ops::schedule::SystemClock),
+        cancel,
+        move |_scheduled| {
+            // Logged and counted inside; a failure is simply retried at the next tick.
+            let _ = ops::create(&cfg, time::OffsetDateTime::now_utc(), None);
+        },
+    )))
 }
 
 /// Reloads the API keys file when it changes and on SIGHUP, until `cancel`.
@@ -357,10 +398,15 @@ pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
         Transport::Stdio => {
             tracing::info!(tools, "serving MCP over stdio");
             let (audit, writer) = audit_log(&config);
-            let result = serve_stdio(AtlassianMcp::new(registry, audit), shutdown).await;
+            let backups = spawn_backup_schedule(&config, shutdown.clone());
+            let result = serve_stdio(AtlassianMcp::new(registry, audit), shutdown.clone()).await;
             if let Some((cancel, task)) = writer {
                 cancel.cancel();
                 let _ = task.await;
+            }
+            if let Some(b) = backups {
+                shutdown.cancel();
+                let _ = b.await;
             }
             result.context("stdio transport failed")?;
         }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod healthcheck;
 pub mod http;
 pub mod mcp;
+pub mod ops;
 pub mod sandbox;
 pub mod sandbox_mode;
 pub mod security;

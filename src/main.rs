@@ -1,5 +1,6 @@
 //! The `mcp-atlassian` binary: parses the command line and hands over to `app`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,54 @@ enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Config backups (the env file, MCP_API_KEYS_FILE, BACKUP_INCLUDE) in BACKUP_DIR.
+    Backup {
+        #[command(subcommand)]
+        action: BackupAction,
+    },
+    /// Restore the config files from a backup: verifies it first, then writes all or none.
+    Restore {
+        /// The backup file (.tar.gz or .tar.gz.age).
+        file: PathBuf,
+        /// age identity file, for encrypted backups.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<PathBuf>,
+        /// Write the files into this directory (by name) instead of their recorded paths.
+        #[arg(long, value_name = "DIR")]
+        target: Option<PathBuf>,
+        /// Only show what would change.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace files that differ from the backup (they are kept as *.pre-restore-<time>).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupAction {
+    /// Write a backup now (the same code as the schedule), then apply retention.
+    Create,
+    /// List the backups, newest first, with size, age and whether each verifies.
+    List {
+        /// age identity file, to verify encrypted backups too.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<PathBuf>,
+    },
+    /// Decrypt (with --identity) and check every checksum of one backup.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        /// age identity file, for encrypted backups.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<PathBuf>,
+    },
+    /// Create an age key pair: the identity goes to FILE (mode 0600), the public key to stdout.
+    Keygen {
+        /// Where to write the identity; never overwritten.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
     },
 }
 
@@ -119,6 +168,24 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Healthcheck { timeout_secs }) => healthcheck(&settings, timeout_secs),
         Some(Command::Keys { action }) => keys(&settings, action),
+        Some(Command::Backup { action }) => backup(&settings, action),
+        Some(Command::Restore {
+            file,
+            identity,
+            target,
+            dry_run,
+            force,
+        }) => {
+            let opts = mcp_atlassian::ops::RestoreOptions {
+                identity,
+                target,
+                dry_run,
+                force,
+                fail_at: None,
+            };
+            let now = time::OffsetDateTime::now_utc();
+            ops_result(mcp_atlassian::ops::cli::restore(&file, &opts, now))
+        }
         Some(Command::Sandbox) => sandbox_only(&runtime, settings, sandbox_opts),
         Some(Command::CheckConfig) => {
             let (config, built) = match build(settings) {
@@ -287,6 +354,45 @@ fn keys(settings: &Settings, action: KeysAction) -> ExitCode {
         Err(e) => {
             eprintln!("mcp-atlassian: {e}");
             ExitCode::from(CONFIG_ERROR)
+        }
+    }
+}
+
+fn backup(settings: &Settings, action: BackupAction) -> ExitCode {
+    use mcp_atlassian::ops::cli;
+    let now = time::OffsetDateTime::now_utc();
+    if let BackupAction::Keygen { output } = &action {
+        // Needs no configuration: it is how an operator gets the first recipient.
+        return ops_result(cli::keygen(output, now));
+    }
+    let cfg = match mcp_atlassian::config::BackupConfig::from_settings(settings) {
+        Ok(c) => c,
+        Err(e) => return config_errors(&e),
+    };
+    // Logs (the plaintext warning, failures) go to stderr like the server's.
+    let _ = telemetry::init_logging(&mcp_atlassian::config::LoggingConfig {
+        verbosity: settings.verbose.min(2),
+        to_stdout: false,
+        format: Some(mcp_atlassian::config::LogFormat::Pretty),
+    });
+    ops_result(match action {
+        BackupAction::Create => cli::create(&cfg, now),
+        BackupAction::List { identity } => cli::list(&cfg.dir, identity.as_deref(), now),
+        BackupAction::Verify { file, identity } => cli::verify(&file, identity.as_deref()),
+        BackupAction::Keygen { output } => cli::keygen(&output, now),
+    })
+}
+
+/// Exit 0 with the text on stdout, or 1 with the error on stderr.
+fn ops_result(result: Result<String, mcp_atlassian::ops::OpsError>) -> ExitCode {
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mcp-atlassian: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -6,6 +6,7 @@
 //! `secrecy` types and are shown only as `***set***`.
 
 pub mod atlassian;
+pub mod backup;
 pub mod logging;
 pub mod options;
 pub mod otel;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
+pub use backup::BackupConfig;
 pub use logging::{LogFormat, LoggingConfig};
 pub use otel::{OtelConfig, OtlpProtocol, TraceSampler};
 pub use reader::ConfigError;
@@ -42,6 +44,8 @@ pub struct Config {
     pub atlassian: AtlassianConfig,
     /// API keys, proxies, access log.
     pub security: SecurityConfig,
+    /// Config backups and their schedule.
+    pub backup: BackupConfig,
     /// The raw values this was built from, for `check-config`.
     pub settings: Settings,
     /// OTLP trace export; `None` when no endpoint is set.
@@ -63,6 +67,7 @@ impl Config {
         let atlassian = AtlassianConfig::read(&mut r, tools.multi_tenant);
         let security = SecurityConfig::read(&mut r);
         let otel = OtelConfig::read(&mut r);
+        let backup = BackupConfig::read(&mut r);
         if server.transport.is_http()
             && !server.host.is_loopback()
             && !security.has_keys()
@@ -85,6 +90,7 @@ impl Config {
                 tools,
                 atlassian,
                 security,
+                backup,
                 settings,
                 otel,
             })

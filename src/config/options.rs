@@ -93,6 +93,7 @@ const CONFLUENCE: &str = "Confluence";
 const ATLASSIAN: &str = "Atlassian (both services)";
 const SECURITY: &str = "Security";
 const TRACES: &str = "Traces (OpenTelemetry)";
+const BACKUP: &str = "Backup";
 
 /// Every option, in the order `--help` and the docs list them.
 pub const OPTIONS: &[OptionSpec] = &[
@@ -767,6 +768,56 @@ pub const OPTIONS: &[OptionSpec] = &[
         None,
         SECURITY,
         "comma list of domains (and IPs/CIDRs) a caller may name in X-Atlassian-Jira-Url / X-Atlassian-Confluence-Url; unset disables those headers",
+    ),
+    // Backup
+    flag(
+        "BACKUP_ENABLED",
+        "backup-enabled",
+        "false",
+        BACKUP,
+        "run config backups inside the server on BACKUP_SCHEDULE",
+    ),
+    opt(
+        "BACKUP_SCHEDULE",
+        "backup-schedule",
+        Some("0 2 * * *"),
+        BACKUP,
+        "cron expression, 5 fields (min hour day month weekday) or 6 with seconds first",
+    ),
+    opt(
+        "BACKUP_TIMEZONE",
+        "backup-timezone",
+        Some("TZ, else UTC"),
+        BACKUP,
+        "IANA zone BACKUP_SCHEDULE is read in, e.g. Europe/Berlin",
+    ),
+    opt(
+        "BACKUP_DIR",
+        "backup-dir",
+        Some("backups"),
+        BACKUP,
+        "directory the backups are written to (created if missing, files mode 0600)",
+    ),
+    opt(
+        "BACKUP_RETENTION_COUNT",
+        "backup-retention-count",
+        Some("14"),
+        BACKUP,
+        "how many newest backups to keep (1-10000); older ones are deleted after a successful run",
+    ),
+    opt(
+        "BACKUP_INCLUDE",
+        "backup-include",
+        None,
+        BACKUP,
+        "comma list of extra files to back up besides the env file and MCP_API_KEYS_FILE, e.g. docker-compose.yml",
+    ),
+    opt(
+        "BACKUP_ENCRYPTION_RECIPIENTS",
+        "backup-encryption-recipients",
+        None,
+        BACKUP,
+        "comma list of age public keys (age1...) to encrypt backups to; unset writes plaintext (warned on every run)",
     ),
 ];
 

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod traces;
+pub mod backup_metrics;
 
 use std::io::IsTerminal;
 

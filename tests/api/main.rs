@@ -1,5 +1,7 @@
 //! Integration tests: the real application on a loopback port, real MCP over real HTTP.
 
+mod backup;
+mod backup_schedule;
 mod bad_input;
 mod budget;
 mod cli;
