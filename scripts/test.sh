@@ -86,6 +86,9 @@ conformance() {
 }
 stage "mcp conformance suite" conformance
 
+# The benchmark's smoke test (debug build, tiny counts): the benchmark itself keeps working.
+stage "bench smoke" "$ROOT/scripts/bench.sh" --quick --out "$CARGO_TARGET_DIR/bench-quick"
+
 echo
 if [ "$failed" -gt 0 ]; then
     echo "failed stages: ${failures[*]}"
