@@ -227,6 +227,8 @@ monitoring_live() {
     fi
 }
 stage "live prometheus: dashboard and alert expressions" monitoring_live
+# The benchmark's smoke test (debug build, tiny counts): the benchmark itself keeps working.
+stage "bench smoke" "$ROOT/scripts/bench.sh" --quick --out "$CARGO_TARGET_DIR/bench-quick"
 
 echo
 if [ "$failed" -gt 0 ]; then
