@@ -55,6 +55,8 @@ install_debian() {
     command -v shellcheck >/dev/null || missing+=(shellcheck)
     # The shared rate-limit test starts its own redis-server on a loopback port.
     command -v redis-server >/dev/null || missing+=(redis-server)
+    # promtool (in the prometheus package) checks the /metrics scrape in tests/api/metrics.rs.
+    command -v promtool >/dev/null || missing+=(prometheus)
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then

@@ -7,6 +7,7 @@
 
 pub mod atlassian;
 pub mod logging;
+pub mod metrics;
 pub mod options;
 pub mod reader;
 pub mod security;
@@ -19,6 +20,7 @@ use std::path::Path;
 
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
 pub use logging::{LogFormat, LoggingConfig};
+pub use metrics::MetricsConfig;
 pub use reader::ConfigError;
 pub use security::{Cidr, RateLimits, SecurityConfig};
 pub use server::{AllowList, HostPattern, OriginPattern, ServerConfig, Transport};
@@ -38,6 +40,8 @@ pub struct Config {
     pub atlassian: AtlassianConfig,
     /// API keys, proxies, access log.
     pub security: SecurityConfig,
+    /// The Prometheus metrics listener.
+    pub metrics: MetricsConfig,
     /// The raw values this was built from, for `check-config`.
     pub settings: Settings,
 }
@@ -56,6 +60,7 @@ impl Config {
         let tools = ToolsConfig::read(&mut r);
         let atlassian = AtlassianConfig::read(&mut r, tools.multi_tenant);
         let security = SecurityConfig::read(&mut r);
+        let metrics = MetricsConfig::read(&mut r);
         if server.transport.is_http()
             && !server.host.is_loopback()
             && !security.has_keys()
@@ -78,6 +83,7 @@ impl Config {
                 tools,
                 atlassian,
                 security,
+                metrics,
                 settings,
             })
         } else {

@@ -1,10 +1,13 @@
-//! Logging set-up (and, as they land, metrics and traces). All metric names will live here.
+//! Logging set-up, the Prometheus metrics (`metrics`: every metric name lives there) and, as
+//! they land, traces.
 //!
 //! Logs go to stderr by default so that stdout stays free for the stdio transport; the level
 //! follows the reference server's switches, one step louder by default because a server run
 //! by an operator should say that it started and where it listens.
 
 pub mod audit;
+pub mod metrics;
+pub mod process;
 
 use std::io::IsTerminal;
 

@@ -21,6 +21,7 @@ mod jira_people;
 mod jira_projects;
 mod jira_workflow;
 mod jira_worklog;
+mod metrics;
 mod redis;
 mod security;
 mod shutdown;

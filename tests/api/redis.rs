@@ -80,6 +80,7 @@ fn start_server(envs: &[(&str, String)]) -> (Killed, String) {
         .env("LOG_FORMAT", "json")
         .env("MCP_API_KEY", KEY)
         .env("MCP_LOG_ACCESS", "false")
+        .env("PROMETHEUS_PORT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     for (k, v) in envs {
