@@ -4,7 +4,8 @@
 //! a bare pooled `reqwest` call (the floor), through `ServiceClient::get` (auth header,
 //! concurrency permit, retry loop, JSON decode), and the whole `jira_get_issue` tool
 //! (client + ADF→Markdown + output shaping). Prints medians and p90s; the differences are
-//! the overhead. Not a timed test: run `cargo bench --bench client_overhead`.
+//! the overhead, metrics recording included. Not a timed test: run
+//! `cargo bench --bench client_overhead`.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,9 @@ fn report(name: &str, mut samples: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // As in production: the Prometheus recorder is installed, so every upstream attempt below
+    // pays for its metrics (counters and a histogram sample).
+    mcp_atlassian::telemetry::metrics::install().expect("metrics recorder");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -59,6 +59,7 @@ cat > "$SITE/.env" <<ENV
 TRANSPORT=streamable-http
 HOST=127.0.0.1
 PORT=0
+PROMETHEUS_PORT=0
 MCP_API_KEYS_FILE=$SITE/keys.toml
 BACKUP_DIR=$WORK/backups
 BACKUP_ENCRYPTION_RECIPIENTS=$PUBLIC
@@ -88,14 +89,17 @@ step "start the server on the restored config"
 "$BIN" --sandbox --env-file "$SITE/.env" > "$WORK/server.out" 2> "$WORK/server.log" &
 SERVER_PID=$!
 URL=""
+METRICS_URL=""
 i=0
 while [ $i -lt 300 ]; do
     URL="$(sed -n 's|^  Streamable HTTP: \(http://[^/]*\)/.*|\1|p' "$WORK/server.out")"
-    [ -n "$URL" ] && break
+    METRICS_URL="$(sed -n 's|^Metrics (Prometheus): \(http://.*/metrics\)$|\1|p' "$WORK/server.out")"
+    [ -n "$URL" ] && [ -n "$METRICS_URL" ] && break
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; fail "the server exited"; }
     i=$((i + 1)); sleep 0.1
 done
 [ -n "$URL" ] || fail "the server did not report its address within 30 s"
+[ -n "$METRICS_URL" ] || fail "the server did not report its metrics address"
 
 step "call an MCP tool with the restored API key"
 mcp() { # mcp SESSION BODY -> response on stdout, headers in $WORK/h
@@ -118,10 +122,12 @@ code="$(curl -s -o /dev/null -w '%{http_code}' -H 'X-API-Key: wrong-key-wrong-ke
 
 step "health_check.sh against the restored server"
 set +e
-MCP_API_KEY="$API_KEY" "$HERE/health_check.sh" --url "$URL" --backup-dir "$WORK/offsite"
+MCP_API_KEY="$API_KEY" "$HERE/health_check.sh" --url "$URL" --metrics-url "$METRICS_URL" \
+    --backup-dir "$WORK/offsite"
 hc=$?
 set -e
-[ "$hc" -le 1 ] || fail "health_check.sh exited $hc"
+# Everything is reachable and the backup is minutes old: anything but 0 is a finding.
+[ "$hc" -eq 0 ] || fail "health_check.sh exited $hc"
 
 step "rotate_api_key.sh: the new key works at once"
 "$HERE/rotate_api_key.sh" --bin "$BIN" --env-file "$SITE/.env" --grace 0 drill > "$WORK/rotate.out" || fail "rotate_api_key.sh"

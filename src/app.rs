@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::atlassian::{self, Atlassian, CallAuth, ErrorKind};
 use crate::config::{Config, Deployment, ServerConfig, Transport};
 use crate::http::auth::AuthState;
+use crate::http::metrics::{MetricsState, metrics_router};
 use crate::http::router::MESSAGES_PATH;
 use crate::http::{HttpState, InFlight, Readiness, build_router};
 use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
@@ -27,7 +28,9 @@ use crate::sandbox_mode;
 use crate::security::ratelimit::RateLimiter;
 use crate::security::{self, KeyStore};
 use crate::telemetry::audit::AuditLog;
+use crate::telemetry::metrics;
 use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool, ToolEnv};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 /// Maps configuration to the registry's exposure rules.
 pub fn exposure(config: &Config) -> Exposure {
@@ -76,6 +79,8 @@ pub struct AppHandle {
     pub in_flight: Arc<InFlight>,
     /// The API keys in force.
     pub keys: Arc<KeyStore>,
+    /// Where `/metrics` is served, when enabled.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// A bound, not yet running HTTP server.
@@ -87,6 +92,37 @@ pub struct Application {
     server: Arc<ServerConfig>,
     /// The audit-file writer, stopped after the last request.
     audit: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+    /// The metrics listener, when `PROMETHEUS_ENABLED`.
+    metrics: Option<MetricsListener>,
+}
+
+/// The bound metrics listener and what it serves.
+struct MetricsListener {
+    listener: TcpListener,
+    router: Router,
+    handle: PrometheusHandle,
+}
+
+/// How often histogram samples are folded into their buckets when nobody scrapes, so memory
+/// stays bounded without a Prometheus server.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
+/// Serves `/metrics` until `stop`, running the recorder's upkeep meanwhile.
+async fn serve_metrics(m: MetricsListener, stop: CancellationToken) -> anyhow::Result<()> {
+    let serve =
+        axum::serve(m.listener, m.router).with_graceful_shutdown(stop.clone().cancelled_owned());
+    let handle = m.handle;
+    let upkeep = async move {
+        let mut ticker = tokio::time::interval(METRICS_UPKEEP);
+        loop {
+            ticker.tick().await;
+            handle.run_upkeep();
+        }
+    };
+    tokio::select! {
+        result = serve => result.context("metrics server failed"),
+        () = upkeep => Ok(()),
+    }
 }
 
 impl Application {
@@ -94,8 +130,17 @@ impl Application {
     pub async fn build(config: &Config, registry: Registry) -> anyhow::Result<Application> {
         let (audit, writer) = audit_log(config);
         let handler = AtlassianMcp::new(registry, audit);
+        let tools = handler.clone();
         let mut app = Application::build_with(config, Arc::new(move || handler.clone())).await?;
         app.audit = writer;
+        if app.metrics.is_some() {
+            metrics::register_tools(
+                tools
+                    .registry()
+                    .visible(&crate::tools::Caller::default())
+                    .map(|t| t.spec().name),
+            );
+        }
         Ok(app)
     }
 
@@ -121,6 +166,7 @@ impl Application {
                 server.port
             )
         })?;
+        let metrics = bind_metrics(config, keys.clone()).await?;
         let server = Arc::new(server.clone());
         let readiness = Arc::new(Readiness::default());
         let in_flight = Arc::new(InFlight::default());
@@ -157,11 +203,18 @@ impl Application {
                 sse_sessions: bridge.sessions.clone(),
                 in_flight,
                 keys,
+                metrics_addr: metrics.as_ref().and_then(|m| m.listener.local_addr().ok()),
             },
             streams_close,
             server,
             audit: None,
+            metrics,
         })
+    }
+
+    /// The bound address of the metrics listener, when it is enabled.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.handle.metrics_addr
     }
 
     /// The bound address (useful with port 0).
@@ -183,6 +236,7 @@ impl Application {
             streams_close,
             server,
             audit,
+            metrics,
         } = self;
         // Nagle off: a streamed response (the SSE answer to a POST /mcp) goes out as headers
         // then a body chunk, and Nagle held the chunk back until the client's delayed ACK,
@@ -192,6 +246,9 @@ impl Application {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
+        // Metrics stay scrapeable through the shutdown grace period; they stop last.
+        let metrics_stop = CancellationToken::new();
+        let metrics_task = metrics.map(|m| tokio::spawn(serve_metrics(m, metrics_stop.clone())));
         let serve = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -200,6 +257,7 @@ impl Application {
         let mut serve_task = tokio::spawn(async move { serve.await });
         tokio::select! {
             result = &mut serve_task => {
+                metrics_stop.cancel();
                 return result.context("HTTP server task failed")?.context("HTTP server failed");
             }
             () = shutdown.cancelled() => {}
@@ -240,12 +298,56 @@ impl Application {
             let _ = writer.await;
         }
         crate::telemetry::traces::shutdown().await;
+        metrics_stop.cancel();
+        if let Some(task) = metrics_task {
+            match task.await {
+                Ok(Err(e)) => tracing::warn!(error = %e, "metrics listener failed"),
+                Err(e) => tracing::warn!(error = %e, "metrics listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         tracing::info!(
             duration_ms = started.elapsed().as_millis() as u64,
             "shutdown complete"
         );
         Ok(())
     }
+}
+
+/// Installs the recorder and binds the metrics listener when an HTTP transport runs with
+/// `PROMETHEUS_ENABLED`; a port that cannot be bound stops start-up.
+async fn bind_metrics(
+    config: &Config,
+    keys: Arc<KeyStore>,
+) -> anyhow::Result<Option<MetricsListener>> {
+    if !config.server.transport.is_http() || !config.metrics.enabled {
+        return Ok(None);
+    }
+    let handle = metrics::install().context("metrics are enabled (PROMETHEUS_ENABLED)")?;
+    for (svc, name) in [
+        (&config.atlassian.jira, "jira"),
+        (&config.atlassian.confluence, "confluence"),
+    ] {
+        if svc.is_configured() {
+            metrics::register_service(name);
+        }
+    }
+    let addr = SocketAddr::new(config.metrics.host, config.metrics.port);
+    let listener = TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "cannot listen for metrics on {addr}; is another process (a Prometheus server?) using PROMETHEUS_PORT {}? set PROMETHEUS_PORT, or PROMETHEUS_ENABLED=false",
+            config.metrics.port
+        )
+    })?;
+    let router = metrics_router(MetricsState {
+        handle: handle.clone(),
+        keys,
+    });
+    Ok(Some(MetricsListener {
+        listener,
+        router,
+        handle,
+    }))
 }
 
 /// The audit log as configured: log events, plus the JSON-lines file when
@@ -302,7 +404,6 @@ pub fn spawn_backup_schedule(
     if !cfg.enabled {
         return None;
     }
-    crate::telemetry::backup_metrics::describe();
     if cfg.recipients.is_empty() {
         tracing::warn!(
             "BACKUP_ENCRYPTION_RECIPIENTS is unset: backups will hold plaintext secrets"
@@ -424,6 +525,7 @@ pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
             let addr = app.local_addr().context("listener has no address")?;
             tracing::info!(
                 %addr,
+                metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics")),
                 streamable_http = %config.server.streamable_http_path,
                 sse = "/sse",
                 stateless = config.server.stateless,
@@ -460,6 +562,9 @@ pub async fn run_with_sandbox(
         "{}",
         sandbox_mode::banner(addr, &config.server.streamable_http_path, sandbox_addr)
     );
+    if let Some(m) = app.metrics_addr() {
+        println!("Metrics (Prometheus): http://{m}/metrics");
+    }
     tracing::info!(%addr, sandbox = %sandbox_addr, seed, "serving MCP over HTTP against the built-in sandbox");
     let result = serve_with_side_tasks(&config, app, env, shutdown).await;
     sandbox_stop.cancel();
@@ -551,7 +656,12 @@ pub async fn readiness_probe(
     }
 }
 
-fn record(readiness: &Readiness, name: &str, outcome: Result<(), atlassian::AtlassianError>) {
+fn record(
+    readiness: &Readiness,
+    name: &'static str,
+    outcome: Result<(), atlassian::AtlassianError>,
+) {
+    crate::telemetry::metrics::set_upstream_up(name, outcome.is_ok());
     let was_failing = readiness
         .not_ready_reason()
         .is_some_and(|r| r.contains(name));

@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
         // The suite sends bursts of requests from one address; budgets are tested elsewhere.
         ("MCP_RATE_LIMIT_PER_MINUTE", "0"),
         ("MCP_RATE_LIMIT_PER_HOUR", "0"),
+        ("PROMETHEUS_PORT", "0"),
     ]) {
         Ok(c) => c,
         Err(e) => {

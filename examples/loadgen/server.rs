@@ -85,6 +85,8 @@ impl Launcher {
                     .env("CONFLUENCE_DEPLOYMENT", "server")
                     .env("MCP_RATE_LIMIT_PER_MINUTE", "0")
                     .env("MCP_RATE_LIMIT_PER_HOUR", "0")
+                    // Any free port: the default 9090 may be taken, and the metrics stay on.
+                    .env("PROMETHEUS_PORT", "0")
                     .env(
                         "TRANSPORT",
                         if mode == Mode::Sse {

@@ -2,6 +2,7 @@
 //! custom headers, a cap on concurrent requests, and the retry loop.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use reqwest::{Method, header};
 use serde_json::Value;
@@ -14,6 +15,7 @@ use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::transport::{SendError, build_http, send};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
+use crate::telemetry::metrics;
 use crate::telemetry::traces;
 
 /// Building a client failed (bad certificate, proxy, header).
@@ -426,6 +428,8 @@ impl ServiceClient {
             v
         };
         traces::upstream_target(&url);
+        let service = self.product.as_str();
+        let method_label = metrics::method_label(&method);
         let mut retry = 0;
         loop {
             let mut req = self
@@ -476,7 +480,14 @@ impl ServiceClient {
                         "the client is shutting down",
                     )
                 })?;
-                send(req, limit).await
+                let started = Instant::now();
+                let outcome = send(req, limit).await;
+                let status = match &outcome {
+                    Ok((status, _, _)) => Some(*status),
+                    Err(_) => None,
+                };
+                metrics::record_upstream(service, method_label, status, started.elapsed());
+                outcome
             };
             let (status, retry_after, failure) = match outcome {
                 Ok((status, headers, bytes)) if (200..300).contains(&status) => {
@@ -503,6 +514,7 @@ impl ServiceClient {
             };
             match self.retry.decide(&method, status, retry_after, retry) {
                 Some((reason, wait)) => {
+                    metrics::record_upstream_retry(service, reason.as_str());
                     tracing::debug!(
                         service = self.product.as_str(),
                         http.request.method = %method,

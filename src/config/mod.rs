@@ -8,6 +8,7 @@
 pub mod atlassian;
 pub mod backup;
 pub mod logging;
+pub mod metrics;
 pub mod options;
 pub mod otel;
 pub mod reader;
@@ -23,6 +24,7 @@ use std::path::Path;
 pub use atlassian::{AtlassianConfig, Deployment, Product, ServiceConfig};
 pub use backup::BackupConfig;
 pub use logging::{LogFormat, LoggingConfig};
+pub use metrics::MetricsConfig;
 pub use otel::{OtelConfig, OtlpProtocol, TraceSampler};
 pub use reader::ConfigError;
 pub use security::{Cidr, RateLimits, SecurityConfig};
@@ -46,6 +48,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Config backups and their schedule.
     pub backup: BackupConfig,
+    /// The Prometheus metrics listener.
+    pub metrics: MetricsConfig,
     /// The raw values this was built from, for `check-config`.
     pub settings: Settings,
     /// OTLP trace export; `None` when no endpoint is set.
@@ -68,6 +72,7 @@ impl Config {
         let security = SecurityConfig::read(&mut r);
         let otel = OtelConfig::read(&mut r);
         let backup = BackupConfig::read(&mut r);
+        let metrics = MetricsConfig::read(&mut r);
         if server.transport.is_http()
             && !server.host.is_loopback()
             && !security.has_keys()
@@ -91,6 +96,7 @@ impl Config {
                 atlassian,
                 security,
                 backup,
+                metrics,
                 settings,
                 otel,
             })

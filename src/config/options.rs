@@ -94,6 +94,7 @@ const ATLASSIAN: &str = "Atlassian (both services)";
 const SECURITY: &str = "Security";
 const TRACES: &str = "Traces (OpenTelemetry)";
 const BACKUP: &str = "Backup";
+const METRICS: &str = "Metrics";
 
 /// Every option, in the order `--help` and the docs list them.
 pub const OPTIONS: &[OptionSpec] = &[
@@ -174,6 +175,28 @@ pub const OPTIONS: &[OptionSpec] = &[
         Some("20"),
         SERVER,
         "seconds in-flight requests get to finish after SIGTERM/SIGINT (0-3600)",
+    ),
+    // Metrics
+    flag(
+        "PROMETHEUS_ENABLED",
+        "prometheus-enabled",
+        "true",
+        METRICS,
+        "serve Prometheus metrics at /metrics on their own listener (HTTP transports only; stdio never does)",
+    ),
+    opt(
+        "PROMETHEUS_HOST",
+        "prometheus-host",
+        Some("127.0.0.1"),
+        METRICS,
+        "address the metrics listener binds; open it to the monitoring network deliberately",
+    ),
+    opt(
+        "PROMETHEUS_PORT",
+        "prometheus-port",
+        Some("9090"),
+        METRICS,
+        "TCP port of the metrics listener (0 = any free port)",
     ),
     // Logging
     flag(

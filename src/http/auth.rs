@@ -15,11 +15,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
+use super::access_log::McpCallInfo;
 use super::guard::forbidden;
 use crate::config::Cidr;
 use crate::mcp::{Caller, ClientIp, NoKeyPresented};
 use crate::security::ratelimit::{Denial, RateLimiter, Refusal};
 use crate::security::{KeyStore, client_ip};
+use crate::telemetry::metrics;
 
 /// Header clients send the API key in.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -104,6 +106,7 @@ pub async fn authenticate(
         request.extensions_mut().insert(ClientIp(ip));
     }
     if key_in_query(&request) {
+        metrics::record_auth_failure("key_in_url");
         return forbidden(
             "send the API key in the X-API-Key header, not in the URL (URLs end up in logs)",
         );
@@ -115,7 +118,7 @@ pub async fn authenticate(
         && let Some(ip) = ip
         && let Err(r) = state.limiter.check_ip(ip).await
     {
-        return refused(&r);
+        return refused(&r, &request);
     }
     let keys = state.keys.snapshot();
     let presented = request
@@ -127,7 +130,7 @@ pub async fn authenticate(
         && let Some(ip) = ip
         && let Err(d) = state.limiter.check_failures(ip)
     {
-        return too_many(&d);
+        return refused(&Refusal::Over(d), &request);
     }
     let mut key_limits = (None, None);
     let caller = if keys.is_empty() {
@@ -145,13 +148,17 @@ pub async fn authenticate(
                 }
                 Err(denied) => {
                     tracing::info!(client.ip = ?ip, reason = %denied, "refused API key");
+                    metrics::record_auth_failure(denied_label(denied));
                     if let Some(ip) = ip {
                         state.limiter.record_failure(ip);
                     }
                     return forbidden(&denied.to_string());
                 }
             },
-            Some(_) => return forbidden("the X-API-Key header is empty or not valid text"),
+            Some(_) => {
+                metrics::record_auth_failure("missing");
+                return forbidden("the X-API-Key header is empty or not valid text");
+            }
             None if request
                 .uri()
                 .path()
@@ -162,7 +169,10 @@ pub async fn authenticate(
                 request.extensions_mut().insert(NoKeyPresented);
                 Caller::default()
             }
-            None => return forbidden(&crate::security::Denied::Missing.to_string()),
+            None => {
+                metrics::record_auth_failure("missing");
+                return forbidden(&crate::security::Denied::Missing.to_string());
+            }
         }
     };
     // Streamable HTTP: a session belongs to the key that opened it.
@@ -175,13 +185,14 @@ pub async fn authenticate(
         && let Some(bound) = state.bindings().get(id)
         && *bound != caller.api_key_id
     {
+        metrics::record_auth_failure("session_mismatch");
         return forbidden("this MCP session belongs to another API key; initialize a new session");
     }
     if counted
         && let Some(id) = &caller.api_key_id
         && let Err(r) = state.limiter.check_key(id, key_limits).await
     {
-        return refused(&r);
+        return refused(&r, &request);
     }
     let is_delete = request.method() == Method::DELETE;
     let key_id = caller.api_key_id.clone();
@@ -216,9 +227,44 @@ pub async fn authenticate(
     response
 }
 
-fn refused(r: &Refusal) -> Response {
+fn denied_label(d: crate::security::Denied) -> &'static str {
+    use crate::security::Denied;
+    match d {
+        Denied::Missing => "missing",
+        Denied::Unknown => "unknown",
+        Denied::Expired => "expired",
+        Denied::Revoked => "revoked",
+    }
+}
+
+/// The `scope` label of a budget.
+fn scope_label(limit: &str) -> &'static str {
+    match limit {
+        "key_per_minute" => "key_minute",
+        "key_per_hour" => "key_hour",
+        "ip_per_minute" => "ip_minute",
+        "ip_per_hour" => "ip_hour",
+        _ => "auth_failures",
+    }
+}
+
+/// Answers a refused request; a refusal over a budget is counted, and so is the tool call it
+/// carried (when the peeked body names a registered tool).
+fn refused(r: &Refusal, request: &Request) -> Response {
     match r {
-        Refusal::Over(d) => too_many(d),
+        Refusal::Over(d) => {
+            metrics::record_rate_limited(scope_label(d.limit));
+            if let Some(tool) = request
+                .extensions()
+                .get::<McpCallInfo>()
+                .filter(|c| c.method.as_deref() == Some("tools/call"))
+                .and_then(|c| c.tool.as_deref())
+                .and_then(metrics::known_tool)
+            {
+                metrics::record_tool_call(tool, "rate_limited", None);
+            }
+            too_many(d)
+        }
         Refusal::Unavailable => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(serde_json::json!({"error": "unavailable", "reason": "the shared rate limiter (Redis) is unreachable and MCP_RATE_LIMIT_REDIS_FAILURE=closed; retry shortly"})),

@@ -4,6 +4,7 @@ pub mod access_log;
 pub mod auth;
 pub mod guard;
 pub mod health;
+pub mod metrics;
 pub mod router;
 
 pub use health::Readiness;

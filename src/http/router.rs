@@ -1,6 +1,6 @@
 //! The axum router and the whole middleware stack, readable in one function.
 //!
-//! Order, outermost first: request id → access log → Host/Origin check → body limit →
+//! Order, outermost first: request id → HTTP metrics → access log → Host/Origin check → body limit →
 //! (JSON-RPC peek for the log) → client IP + API key + session binding → MCP transports.
 //! Rate limits slot in before the key check as they land (DESIGN.md §2). `/healthz` and
 //! `/readyz` sit outside the MCP layers: no key, no upstream call.
@@ -24,6 +24,7 @@ use super::access_log::{access_log, peek_mcp};
 use super::auth::{AuthState, authenticate};
 use super::guard::{HostOriginGuard, host_origin_guard};
 use super::health::{Readiness, healthz, readyz};
+use super::metrics::http_metrics;
 use crate::config::ServerConfig;
 use crate::mcp::errors::jsonrpc_error_response;
 use crate::mcp::{SseBridge, StreamableOptions, sse, streamable_service};
@@ -128,9 +129,8 @@ where
             state.auth.clone(),
             authenticate,
         ));
-    if state.log_access {
-        mcp_routes = mcp_routes.layer(middleware::from_fn(peek_mcp));
-    }
+    // The peek also names the tool of a request refused by a rate limit, for the metrics.
+    mcp_routes = mcp_routes.layer(middleware::from_fn(peek_mcp));
     let mcp_routes = mcp_routes
         .layer(RequestBodyLimitLayer::new(server.max_body_bytes))
         .layer(middleware::from_fn(json_payload_too_large))
@@ -150,6 +150,10 @@ where
     // Outside the access log so that its line carries the request's trace id.
     let router = router.layer(middleware::from_fn(
         crate::telemetry::traces::http_server_span,
+    ));
+    let router = router.layer(middleware::from_fn_with_state(
+        Arc::<str>::from(server.streamable_http_path.as_str()),
+        http_metrics,
     ));
     let router = router
         .layer(PropagateRequestIdLayer::x_request_id())

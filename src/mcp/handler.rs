@@ -17,6 +17,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tracing::Instrument;
 
 use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
+use crate::telemetry::metrics;
 use crate::telemetry::traces;
 use crate::tools::{
     Access, CallError, Caller, Content, Registry, RequestCredentials, ToolContext, ToolOutput,
@@ -209,6 +210,10 @@ impl ServerHandler for AtlassianMcp {
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = caller_of(&context);
         let Some(tool) = self.inner.registry.get(&request.name, &caller) else {
+            // A tool that exists but is hidden from this caller (a read-only key) is a refusal.
+            if let Some(hidden) = self.inner.registry.get(&request.name, &Caller::default()) {
+                metrics::record_tool_call(hidden.spec().name, "denied", None);
+            }
             return Err(ErrorData::invalid_params(
                 format!(
                     "unknown tool: {}; call tools/list to see the tools this server offers you",
@@ -244,12 +249,20 @@ impl ServerHandler for AtlassianMcp {
         let span = tool_span(&request, &context);
         let arguments = request.arguments.unwrap_or_default();
         let target = if write { target_of(&arguments) } else { None };
-        let result = tool.call(&ctx, arguments).instrument(span.clone()).await;
+        let started = std::time::Instant::now();
+        let (result, upstream_failed) =
+            metrics::watch_tool_call(tool.call(&ctx, arguments).instrument(span.clone())).await;
         match &result {
             Ok(o) if o.is_error => traces::tool_call_failed(&span, "tool_error"),
             Ok(_) => {}
             Err(_) => traces::tool_call_failed(&span, "-32602"),
         }
+        let outcome = match &result {
+            Ok(o) if !o.is_error => "ok",
+            Ok(_) if upstream_failed => "upstream_error",
+            _ => "tool_error",
+        };
+        metrics::record_tool_call(tool.spec().name, outcome, Some(started.elapsed()));
         if let Some((key, ip, name)) = audit {
             let outcome = match &result {
                 Ok(o) if o.is_error => "error",

@@ -6,13 +6,13 @@
 
 pub mod errors;
 pub mod handler;
+pub mod sessions;
 pub mod sse;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::ServiceExt;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
@@ -46,7 +46,7 @@ pub fn streamable_service<H>(
     factory: Arc<dyn Fn() -> H + Send + Sync>,
     opts: &StreamableOptions,
     cancel: CancellationToken,
-) -> StreamableHttpService<H, LocalSessionManager>
+) -> StreamableHttpService<H, sessions::CountingSessionManager>
 where
     H: rmcp::ServerHandler + Send + Sync + 'static,
 {
@@ -60,7 +60,7 @@ where
         .with_json_response(opts.stateless);
     StreamableHttpService::new(
         move || Ok(factory()),
-        Arc::new(LocalSessionManager::default()),
+        Arc::new(sessions::CountingSessionManager::default()),
         config,
     )
 }
@@ -81,6 +81,7 @@ pub async fn serve_stdio<H>(handler: H, cancel: CancellationToken) -> Result<(),
 where
     H: rmcp::ServerHandler + Send + Sync + 'static,
 {
+    let _session = crate::telemetry::metrics::SessionGauge::open("stdio");
     let running = handler
         .serve_with_ct(rmcp::transport::io::stdio(), cancel)
         .await

@@ -195,10 +195,12 @@ where
 
     let handler = (bridge.factory)();
     let task_guard = TaskGuard(bridge.sessions.clone());
+    let session_gauge = crate::telemetry::metrics::SessionGauge::open("sse");
     let task_cancel = cancel.clone();
     let task_id = id.clone();
     tokio::spawn(async move {
         let _guard = task_guard;
+        let _gauge = session_gauge;
         match handler
             .serve_with_ct((out_tx, ReceiverStream::new(in_rx)), task_cancel)
             .await

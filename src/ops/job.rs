@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use super::bundle::{self, BundleFile, Manifest};
 use super::{OpsError, crypt, store};
 use crate::config::BackupConfig;
-use crate::telemetry::backup_metrics;
+use crate::telemetry::metrics;
 
 /// Name of the lock file that keeps two runs (server and CLI) from overlapping.
 pub const LOCK_FILE: &str = ".mcp-atlassian-backup.lock";
@@ -42,7 +42,7 @@ pub fn create(
     let result = create_locked(cfg, now, fail_after);
     match &result {
         Ok(c) => {
-            backup_metrics::record_success(c.size, now.unix_timestamp());
+            metrics::record_backup_success(c.size, now.unix_timestamp());
             if !c.encrypted {
                 tracing::warn!(
                     path = %c.path.display(),
@@ -59,7 +59,7 @@ pub fn create(
             );
         }
         Err(e) => {
-            backup_metrics::record_failure();
+            metrics::record_backup_failure();
             tracing::error!(error = %e, dir = %cfg.dir.display(), "config backup failed");
         }
     }

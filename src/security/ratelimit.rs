@@ -276,6 +276,7 @@ impl RateLimiter {
                     tracing::error!(error = %e, fail_closed = self.fail_closed, "rate-limit Redis unreachable");
                 }
                 self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                crate::telemetry::metrics::record_rate_limit_backend_error();
                 if self.fail_closed {
                     Err(Refusal::Unavailable)
                 } else {

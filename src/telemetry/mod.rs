@@ -1,12 +1,14 @@
-//! Logging and trace export set-up (and, as they land, metrics). All metric names will live here.
+//! Logging set-up, OTLP trace export (`traces`), and the Prometheus metrics (`metrics`:
+//! every metric name lives there).
 //!
 //! Logs go to stderr by default so that stdout stays free for the stdio transport; the level
 //! follows the reference server's switches, one step louder by default because a server run
 //! by an operator should say that it started and where it listens.
 
 pub mod audit;
+pub mod metrics;
+pub mod process;
 pub mod traces;
-pub mod backup_metrics;
 
 use std::io::IsTerminal;
 

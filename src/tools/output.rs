@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 use super::registry::ToolOutput;
-use crate::atlassian::AtlassianError;
+use crate::atlassian::{AtlassianError, ErrorKind};
 
 /// Removes nulls, empty strings, empty arrays and empty objects, recursively.
 pub fn prune(v: Value) -> Value {
@@ -49,6 +49,18 @@ pub fn json_output(v: Value) -> ToolOutput {
 
 /// An upstream failure as a tool error.
 pub fn upstream_error(e: &AtlassianError) -> ToolOutput {
+    // Atlassian failed or could not be reached (not: the request was wrong or not allowed).
+    if matches!(
+        e.kind,
+        ErrorKind::RateLimited
+            | ErrorKind::Upstream
+            | ErrorKind::Timeout
+            | ErrorKind::Connect
+            | ErrorKind::Decode
+            | ErrorKind::Other
+    ) {
+        crate::telemetry::metrics::note_upstream_failure();
+    }
     ToolOutput::error(e.agent_message())
 }
 

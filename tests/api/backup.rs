@@ -302,8 +302,8 @@ fn a_failing_write_leaves_earlier_backups_intact_and_counts_a_failure() {
     for c in [&first, &second] {
         ops::cli::verify(&c.path, None).expect("earlier backups still verify");
     }
-    assert_eq!(counter(&snapshot, "success"), 2);
-    assert_eq!(counter(&snapshot, "failure"), 1);
+    assert_eq!(counter(&snapshot, "ok"), 2);
+    assert_eq!(counter(&snapshot, "error"), 1);
     assert_eq!(
         gauge(
             &snapshot,
@@ -331,8 +331,8 @@ fn an_unwritable_backup_directory_fails_the_run_and_counts_it() {
             .contains("check that BACKUP_DIR is writable"),
         "{err}"
     );
-    assert_eq!(counter(&snapshot, "failure"), 1);
-    assert_eq!(counter(&snapshot, "success"), 0);
+    assert_eq!(counter(&snapshot, "error"), 1);
+    assert_eq!(counter(&snapshot, "ok"), 0);
 }
 
 #[test]

@@ -11,6 +11,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_mcp-atlassian");
 fn bin() -> Command {
     let mut c = Command::new(BIN);
     c.env_clear().current_dir(std::env::temp_dir());
+    // Metrics on any free port: tests run many servers at once.
+    c.env("PROMETHEUS_PORT", "0");
     c
 }
 

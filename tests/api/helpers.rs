@@ -47,6 +47,8 @@ pub fn base_settings() -> Vec<(&'static str, String)> {
         // Tests make many requests from 127.0.0.1; the budget tests set their own limits.
         ("MCP_RATE_LIMIT_PER_MINUTE", "0".into()),
         ("MCP_RATE_LIMIT_PER_HOUR", "0".into()),
+        // Metrics on any free port: tests run many apps at once.
+        ("PROMETHEUS_PORT", "0".into()),
     ]
 }
 
@@ -451,6 +453,7 @@ pub fn sandbox_settings(addr: SocketAddr, flavour: &str) -> Vec<(&'static str, S
         ("TOOLSETS", "all".into()),
         ("MCP_RATE_LIMIT_PER_MINUTE", "0".into()),
         ("MCP_RATE_LIMIT_PER_HOUR", "0".into()),
+        ("PROMETHEUS_PORT", "0".into()),
         ("JIRA_URL", base.clone()),
         ("JIRA_DEPLOYMENT", flavour.into()),
         ("CONFLUENCE_DEPLOYMENT", flavour.into()),

@@ -30,6 +30,7 @@ mod jira_projects;
 mod jira_service_desk;
 mod jira_workflow;
 mod jira_worklog;
+mod metrics;
 mod redis;
 mod security;
 mod shutdown;

@@ -66,7 +66,8 @@ fn start_redis() -> (Killed, u16) {
     }
 }
 
-fn start_server(envs: &[(&str, String)]) -> (Killed, String) {
+/// Starts a server; returns it with its MCP URL and its metrics URL.
+fn start_server(envs: &[(&str, String)]) -> (Killed, String, String) {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .args([
@@ -80,6 +81,7 @@ fn start_server(envs: &[(&str, String)]) -> (Killed, String) {
         .env("LOG_FORMAT", "json")
         .env("MCP_API_KEY", KEY)
         .env("MCP_LOG_ACCESS", "false")
+        .env("PROMETHEUS_PORT", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     for (k, v) in envs {
@@ -97,12 +99,30 @@ fn start_server(envs: &[(&str, String)]) -> (Killed, String) {
             && v["message"] == "serving MCP over HTTP"
         {
             let addr = v["addr"].as_str().expect("addr").to_owned();
+            let metrics = v["metrics"].as_str().expect("metrics URL").to_owned();
             // Keep draining the log so the child never blocks on a full pipe.
             std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-            return (child, format!("http://{addr}/mcp"));
+            return (child, format!("http://{addr}/mcp"), metrics);
         }
     }
     panic!("server did not start: {line}");
+}
+
+/// The value of one series (`name{labels}` exactly as rendered) in a scrape.
+async fn counter(c: &reqwest::Client, metrics: &str, series: &str) -> f64 {
+    let text = c
+        .get(metrics)
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{series} is not in the scrape:\n{text}"))
+        .parse()
+        .expect("number")
 }
 
 async fn init(c: &reqwest::Client, url: &str) -> u16 {
@@ -130,8 +150,8 @@ fn two_servers_share_one_redis_budget_and_fall_back_as_configured() {
             format!("redis://127.0.0.1:{port}/0"),
         ),
     ];
-    let (_a, url_a) = start_server(&shared);
-    let (_b, url_b) = start_server(&shared);
+    let (_a, url_a, metrics_a) = start_server(&shared);
+    let (_b, url_b, _) = start_server(&shared);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -155,13 +175,31 @@ fn two_servers_share_one_redis_budget_and_fall_back_as_configured() {
             "the budget is spent across both servers"
         );
         assert_eq!(init(&c, &url_b).await, 429);
+        assert_eq!(
+            counter(
+                &c,
+                &metrics_a,
+                "mcp_atlassian_rate_limited_total{scope=\"key_minute\"}"
+            )
+            .await,
+            1.0
+        );
+        assert_eq!(
+            counter(
+                &c,
+                &metrics_a,
+                "mcp_atlassian_rate_limit_backend_errors_total"
+            )
+            .await,
+            0.0
+        );
     });
 
     let _ = redis.0.kill();
     let _ = redis.0.wait();
     let mut closed_env = shared.clone();
     closed_env.push(("MCP_RATE_LIMIT_REDIS_FAILURE", "closed".to_owned()));
-    let (_c, url_closed) = start_server(&closed_env);
+    let (_c, url_closed, metrics_closed) = start_server(&closed_env);
     rt.block_on(async {
         assert_eq!(
             init(&c, &url_a).await,
@@ -173,5 +211,14 @@ fn two_servers_share_one_redis_budget_and_fall_back_as_configured() {
             503,
             "fail closed: no shared limiter, no service"
         );
+        // Fail open asked Redis twice (the per-IP hour budget, then the key's); fail closed
+        // stopped at the first unanswered check.
+        for (m, unanswered) in [(&metrics_a, 2.0), (&metrics_closed, 1.0)] {
+            assert_eq!(
+                counter(&c, m, "mcp_atlassian_rate_limit_backend_errors_total").await,
+                unanswered,
+                "every check Redis could not answer is counted"
+            );
+        }
     });
 }

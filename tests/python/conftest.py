@@ -34,7 +34,7 @@ def _wait_healthy(base: str, proc: subprocess.Popen) -> None:
 def start_server(extra_env: dict[str, str], extra_args: tuple[str, ...] = ()):
     binary = os.environ["MCP_ATLASSIAN_BIN"]
     port = _free_port()
-    env = {"PATH": os.environ.get("PATH", ""), "TRANSPORT": "streamable-http", "HOST": "127.0.0.1", "PORT": str(port)}
+    env = {"PATH": os.environ.get("PATH", ""), "TRANSPORT": "streamable-http", "HOST": "127.0.0.1", "PORT": str(port), "PROMETHEUS_PORT": "0"}
     env.update(extra_env)
     # --sandbox: the built-in Jira and Confluence, as the README's quick start runs it.
     proc = subprocess.Popen([binary, "--sandbox", *extra_args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
