@@ -47,6 +47,14 @@ pub(super) fn render(store: &Store, page: usize, c: &PageComment, with_body: boo
     if with_body {
         v["body"] = json!({"storage": {"representation": "storage", "value": comment_storage(c)}});
     }
+    if let Some(mark) = &c.inline {
+        let status = if mark.resolved { "resolved" } else { "open" };
+        v["resolutionStatus"] = json!(status);
+        v["properties"] = json!({
+            "inlineMarkerRef": mark.marker_ref,
+            "inlineOriginalSelection": mark.selection,
+        });
+    }
     v
 }
 
@@ -61,45 +69,68 @@ pub(super) fn wants_body(q: &[(String, String)]) -> Result<bool, ApiError> {
     }
 }
 
-/// `GET /wiki/api/v2/pages/{id}/footer-comments`: top-level comments, oldest first.
-pub async fn page_comments(
-    State(state): State<SandboxState>,
-    Path(id): Path<String>,
-    Query(q): Q,
-    headers: HeaderMap,
+/// Footer or inline: the two v2 comment families share shapes and paging, and differ only in
+/// which comments they hold (an inline comment carries the text it highlights).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `footer-comments`.
+    Footer,
+    /// `inline-comments`.
+    Inline,
+}
+
+impl Kind {
+    fn segment(self) -> &'static str {
+        match self {
+            Kind::Footer => "footer-comments",
+            Kind::Inline => "inline-comments",
+        }
+    }
+
+    fn holds(self, c: &PageComment) -> bool {
+        c.inline.is_some() == (self == Kind::Inline)
+    }
+}
+
+/// `GET /wiki/api/v2/pages/{id}/{footer,inline}-comments`: top-level comments, oldest first.
+pub(super) fn list_page(
+    state: &SandboxState,
+    kind: Kind,
+    id: &str,
+    q: &[(String, String)],
+    headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let body = wants_body(&q)?;
-    let base = base_url(&headers);
+    let body = wants_body(q)?;
+    let base = base_url(headers);
     let store = state.store();
     let idx = store
-        .page_index(&id)
+        .page_index(id)
         .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
     let items = store.pages[idx]
         .comments
         .iter()
-        .filter(|c| c.parent.is_none() && c.inline.is_none())
+        .filter(|c| c.parent.is_none() && kind.holds(c))
         .map(|c| render(&store, idx, c, body))
         .collect();
-    cursor_page(&q, items, &format!("/pages/{id}/footer-comments"), &base)
+    cursor_page(q, items, &format!("/pages/{id}/{}", kind.segment()), &base)
 }
 
-/// `GET /wiki/api/v2/footer-comments/{id}/children`: direct replies.
-pub async fn children(
-    State(state): State<SandboxState>,
-    Path(id): Path<String>,
-    Query(q): Q,
-    headers: HeaderMap,
+/// `GET /wiki/api/v2/{footer,inline}-comments/{id}/children`: direct replies.
+pub(super) fn list_replies(
+    state: &SandboxState,
+    kind: Kind,
+    id: &str,
+    q: &[(String, String)],
+    headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let body = wants_body(&q)?;
-    let base = base_url(&headers);
+    let body = wants_body(q)?;
+    let base = base_url(headers);
     let store = state.store();
-    let (page, _) = store
-        .comment_index(&id)
-        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
+    let (page, _) = find(&store, kind, id)?;
     let items = store.pages[page]
         .comments
         .iter()
-        .filter(|c| c.parent.as_deref() == Some(id.as_str()))
+        .filter(|c| c.parent.as_deref() == Some(id))
         .map(|c| {
             let mut v = render(&store, page, c, body);
             if let Some(o) = v.as_object_mut() {
@@ -108,7 +139,58 @@ pub async fn children(
             v
         })
         .collect();
-    cursor_page(&q, items, &format!("/footer-comments/{id}/children"), &base)
+    cursor_page(
+        q,
+        items,
+        &format!("/{}/{id}/children", kind.segment()),
+        &base,
+    )
+}
+
+/// The page and comment index of comment `id` of this kind.
+pub(super) fn find(store: &Store, kind: Kind, id: &str) -> Result<(usize, usize), ApiError> {
+    store
+        .comment_index(id)
+        .filter(|&(p, c)| kind.holds(&store.pages[p].comments[c]))
+        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))
+}
+
+/// `GET /wiki/api/v2/{footer,inline}-comments/{comment-id}`.
+pub(super) fn get_one(
+    state: &SandboxState,
+    kind: Kind,
+    id: &str,
+    q: &[(String, String)],
+) -> Result<Json<Value>, ApiError> {
+    let body = wants_body(q)?;
+    let store = state.store();
+    let (page, ci) = find(&store, kind, id)?;
+    Ok(Json(render(
+        &store,
+        page,
+        &store.pages[page].comments[ci],
+        body,
+    )))
+}
+
+/// `GET /wiki/api/v2/pages/{id}/footer-comments`.
+pub async fn page_comments(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    list_page(&state, Kind::Footer, &id, &q, &headers)
+}
+
+/// `GET /wiki/api/v2/footer-comments/{id}/children`.
+pub async fn children(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    list_replies(&state, Kind::Footer, &id, &q, &headers)
 }
 
 /// `GET /wiki/api/v2/footer-comments/{id}`.
@@ -117,18 +199,7 @@ pub async fn get_comment(
     Path(id): Path<String>,
     Query(q): Q,
 ) -> Result<Json<Value>, ApiError> {
-    let body = wants_body(&q)?;
-    let store = state.store();
-    let (page, ci) = store
-        .comment_index(&id)
-        .filter(|&(p, c)| store.pages[p].comments[c].inline.is_none())
-        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
-    Ok(Json(render(
-        &store,
-        page,
-        &store.pages[page].comments[ci],
-        body,
-    )))
+    get_one(&state, Kind::Footer, &id, &q)
 }
 
 /// Appends a comment (or reply) to page `page`; returns its index.

@@ -8,17 +8,17 @@ use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::sandbox::SandboxState;
 use crate::sandbox::auth::CurrentUser;
-use crate::sandbox::base_url;
-use crate::sandbox::confluence::cloud_comments::{add_comment, render, wants_body};
-use crate::sandbox::confluence::cloud_pages::cursor_page;
+use crate::sandbox::confluence::cloud_comments::{
+    Kind, add_comment, find, get_one, list_page, list_replies, render,
+};
 use crate::sandbox::confluence::pages::storage_plain;
 use crate::sandbox::confluence::render::storage;
 use crate::sandbox::error::{ApiError, Family};
-use crate::sandbox::model::{InlineMark, PageComment, Store};
+use crate::sandbox::model::{InlineMark, Store};
 
 type Q = Query<Vec<(String, String)>>;
 const V2: Family = Family::ConfluenceV2;
@@ -59,31 +59,6 @@ pub fn check_selection(
     Ok(())
 }
 
-/// An inline comment in the v2 shape: the footer shape plus resolution and highlight.
-fn render_inline(store: &Store, page: usize, c: &PageComment, body: bool) -> Value {
-    let mut v = render(store, page, c, body);
-    if let Some(mark) = &c.inline {
-        let status = if mark.resolved { "resolved" } else { "open" };
-        v["resolutionStatus"] = json!(status);
-        v["properties"] = json!({
-            "inlineMarkerRef": mark.marker_ref,
-            "inlineOriginalSelection": mark.selection,
-        });
-    }
-    v
-}
-
-/// The page index, comment index and highlight of inline comment `id`.
-fn inline_comment(store: &Store, id: &str) -> Result<(usize, usize, InlineMark), ApiError> {
-    store
-        .comment_index(id)
-        .and_then(|(p, c)| {
-            let mark = store.pages[p].comments[c].inline.clone()?;
-            Some((p, c, mark))
-        })
-        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))
-}
-
 /// `GET /wiki/api/v2/pages/{id}/inline-comments`: top-level inline comments, oldest first.
 pub async fn page_comments(
     State(state): State<SandboxState>,
@@ -91,19 +66,7 @@ pub async fn page_comments(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let body = wants_body(&q)?;
-    let base = base_url(&headers);
-    let store = state.store();
-    let idx = store
-        .page_index(&id)
-        .ok_or_else(|| ApiError::not_found(V2, "Not Found"))?;
-    let items = store.pages[idx]
-        .comments
-        .iter()
-        .filter(|c| c.parent.is_none() && c.inline.is_some())
-        .map(|c| render_inline(&store, idx, c, body))
-        .collect();
-    cursor_page(&q, items, &format!("/pages/{id}/inline-comments"), &base)
+    list_page(&state, Kind::Inline, &id, &q, &headers)
 }
 
 /// `GET /wiki/api/v2/inline-comments/{id}/children`: direct replies.
@@ -113,23 +76,7 @@ pub async fn children(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let body = wants_body(&q)?;
-    let base = base_url(&headers);
-    let store = state.store();
-    let (page, _, _) = inline_comment(&store, &id)?;
-    let items = store.pages[page]
-        .comments
-        .iter()
-        .filter(|c| c.parent.as_deref() == Some(id.as_str()))
-        .map(|c| {
-            let mut v = render_inline(&store, page, c, body);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("pageId");
-            }
-            v
-        })
-        .collect();
-    cursor_page(&q, items, &format!("/inline-comments/{id}/children"), &base)
+    list_replies(&state, Kind::Inline, &id, &q, &headers)
 }
 
 /// `GET /wiki/api/v2/inline-comments/{comment-id}`.
@@ -138,15 +85,7 @@ pub async fn get_comment(
     Path(id): Path<String>,
     Query(q): Q,
 ) -> Result<Json<Value>, ApiError> {
-    let body = wants_body(&q)?;
-    let store = state.store();
-    let (page, ci, _) = inline_comment(&store, &id)?;
-    Ok(Json(render_inline(
-        &store,
-        page,
-        &store.pages[page].comments[ci],
-        body,
-    )))
+    get_one(&state, Kind::Inline, &id, &q)
 }
 
 /// `POST /wiki/api/v2/inline-comments`: `pageId` with `inlineCommentProperties` for a new
@@ -193,10 +132,11 @@ pub async fn create(
                 marker_ref: uuid::Uuid::new_v4().to_string(),
                 resolved: false,
             };
-            (page, None, mark)
+            (page, None, Some(mark))
         }
         (None, Some(c)) => {
-            let (page, _, mark) = inline_comment(&store, c)?;
+            let (page, ci) = find(&store, Kind::Inline, c)?;
+            let mark = store.pages[page].comments[ci].inline.clone();
             (page, Some(c.to_owned()), mark)
         }
         _ => {
@@ -206,7 +146,7 @@ pub async fn create(
             ));
         }
     };
-    let ci = add_comment(&mut store, page, parent, &storage, me, Some(mark));
-    let v = render_inline(&store, page, &store.pages[page].comments[ci], true);
+    let ci = add_comment(&mut store, page, parent, &storage, me, mark);
+    let v = render(&store, page, &store.pages[page].comments[ci], true);
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
