@@ -146,14 +146,10 @@ impl Logic for CreateRequest {
                 }
             }
         };
-        let desk = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
+        let (desk_id, _) = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
             Ok(d) => d,
             Err(e) => return e,
         };
-        let desk_id = desk["id"]
-            .as_str()
-            .unwrap_or(args.service_desk_id.trim())
-            .to_owned();
         let mut body = json!({
             "serviceDeskId": desk_id,
             "requestTypeId": rt,

@@ -63,14 +63,10 @@ impl Logic for QueueIssues {
             Ok(q) => q,
             Err(e) => return e,
         };
-        let desk = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
+        let (id, _) = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
             Ok(d) => d,
             Err(e) => return e,
         };
-        let id = desk["id"]
-            .as_str()
-            .unwrap_or(args.service_desk_id.trim())
-            .to_owned();
         let queue = match servicedesk::queue(client, &auth, &id, &queue_id).await {
             Ok(q) => q,
             Err(e) if e.kind == ErrorKind::NotFound => {

@@ -78,14 +78,10 @@ impl Logic for RequestTypeFields {
             Ok(r) => r,
             Err(e) => return e,
         };
-        let desk = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
+        let (id, _) = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
             Ok(d) => d,
             Err(e) => return e,
         };
-        let id = desk["id"]
-            .as_str()
-            .unwrap_or(args.service_desk_id.trim())
-            .to_owned();
         let raw = match servicedesk::request_type_fields(client, &auth, &id, &rt).await {
             Ok(v) => v,
             Err(e) if e.kind == ErrorKind::NotFound => {

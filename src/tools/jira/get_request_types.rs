@@ -55,14 +55,10 @@ impl Logic for RequestTypes {
             Ok(c) => c,
             Err(e) => return e,
         };
-        let desk = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
+        let (id, _) = match desk_in_scope(env, client, &auth, &args.service_desk_id).await {
             Ok(d) => d,
             Err(e) => return e,
         };
-        let id = desk["id"]
-            .as_str()
-            .unwrap_or(args.service_desk_id.trim())
-            .to_owned();
         let start = args.start_at.unwrap_or(0);
         let limit = args.limit.unwrap_or(50).clamp(1, 50);
         let page = match servicedesk::request_types(client, &auth, &id, start, limit).await {

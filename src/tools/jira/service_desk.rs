@@ -21,15 +21,15 @@ pub fn required(name: &str, value: &str) -> Result<String, ToolOutput> {
     Ok(v.to_owned())
 }
 
-/// The service desk (`ServiceDeskDTO`) when its project is inside the project filter.
-/// Under a filter this read happens before any write, so an out-of-scope desk is refused
-/// before anything is created.
+/// The service desk's id (as Jira answers it) and its `ServiceDeskDTO`, when its project is
+/// inside the project filter. Under a filter this read happens before any write, so an
+/// out-of-scope desk is refused before anything is created.
 pub async fn desk_in_scope(
     env: &ToolEnv,
     client: &ServiceClient,
     auth: &CallAuth,
     id: &str,
-) -> Result<Value, ToolOutput> {
+) -> Result<(String, Value), ToolOutput> {
     let id = required("service_desk_id", id)?;
     let desk = match servicedesk::service_desk(client, auth, &id).await {
         Ok(d) => d,
@@ -50,7 +50,8 @@ pub async fn desk_in_scope(
             env.jira_projects.join(", ")
         )));
     }
-    Ok(desk)
+    let id = desk["id"].as_str().map_or(id, str::to_owned);
+    Ok((id, desk))
 }
 
 /// The paging fields of a `PagedDTO` answer, for the next call.
