@@ -39,6 +39,7 @@ mod wiki_read;
 
 pub use adf::{adf_to_markdown, markdown_to_adf};
 pub use storage::{markdown_to_storage, storage_to_markdown};
+pub use storage_tree::visible_text as storage_visible_text;
 pub use wiki::{markdown_to_wiki, wiki_to_markdown};
 
 #[cfg(test)]

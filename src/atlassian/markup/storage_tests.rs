@@ -175,3 +175,13 @@ fn malformed_xhtml_keeps_its_text() {
     assert_eq!(storage_to_markdown("plain text"), "plain text\n");
     assert_eq!(storage_to_markdown(""), "");
 }
+
+#[test]
+fn visible_text_is_the_text_nodes_with_entities_resolved_and_markup_dropped() {
+    let s = "<h1>Steps</h1><ol><li><p>Clone the <strong>repo</strong></p></li></ol>\
+             <p>Fish &amp; chips &ndash; &#x41;&lt;b&gt;&nbsp;<ac:link><ri:page ri:content-title=\"X\"/></ac:link></p>";
+    assert_eq!(
+        crate::atlassian::markup::storage_visible_text(s),
+        "StepsClone the repoFish & chips \u{2013} A<b>\u{a0}"
+    );
+}

@@ -200,6 +200,22 @@ fn starts_with_entity(text: &str) -> bool {
     numeric || named
 }
 
+/// The text a reader sees in a storage body: every text node in document order, entities
+/// resolved, markup dropped (what Confluence matches an inline comment's selection against).
+pub fn visible_text(xhtml: &str) -> String {
+    fn walk(nodes: &[Node], out: &mut String) {
+        for n in nodes {
+            match n {
+                Node::Element { children, .. } => walk(children, out),
+                Node::Text(t) | Node::Raw(t) => out.push_str(t),
+            }
+        }
+    }
+    let mut out = String::with_capacity(xhtml.len());
+    walk(&parse_tree(xhtml), &mut out);
+    out
+}
+
 /// Crude tag removal for the unparsable tail of a document; an unclosed `<…`
 /// keeps its text.
 fn strip_tags(text: &str) -> String {

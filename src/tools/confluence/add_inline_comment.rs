@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::common::allowed_page;
 use super::get_comments::comment_json;
 use crate::atlassian::confluence::inline::{Selection, add_inline_comment};
-use crate::atlassian::markup::markdown_to_storage;
+use crate::atlassian::markup::{markdown_to_storage, storage_visible_text};
 use crate::tools::env::ToolEnv;
 use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
@@ -54,59 +54,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     )
 }
 
-/// The text a reader sees in a storage body: tags dropped, entities decoded.
-fn visible_text(storage: &str) -> String {
-    let mut out = String::with_capacity(storage.len());
-    let mut rest = storage;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        match rest[i..].find('>') {
-            Some(j) => rest = &rest[i + j + 1..],
-            None => {
-                rest = "";
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    decode_entities(&out)
-}
-
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let end = tail.find(';').filter(|&e| e <= 10);
-        let decoded = end.and_then(|e| match &tail[1..e] {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some('\u{a0}'),
-            n if n.starts_with("#x") || n.starts_with("#X") => u32::from_str_radix(&n[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        });
-        match (end, decoded) {
-            (Some(e), Some(c)) => {
-                out.push(c);
-                rest = &tail[e + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 impl Logic for AddInlineComment {
     type Args = Args;
 
@@ -128,7 +75,7 @@ impl Logic for AddInlineComment {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let text = visible_text(&page.storage);
+        let text = storage_visible_text(&page.storage);
         let found = text.matches(args.text_selection.as_str()).count() as u64;
         if found == 0 {
             return ToolOutput::error(format!(
@@ -169,20 +116,5 @@ impl Logic for AddInlineComment {
             }
             Err(e) => upstream_error(&e),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn visible_text_drops_tags_and_decodes_entities() {
-        let s = "<h1>Steps</h1><ol><li><p>Clone the <strong>repo</strong></p></li></ol>\
-                 <p>Fish &amp; chips &#8211; &#x41;&lt;b&gt; &bogus; &</p>";
-        assert_eq!(
-            visible_text(s),
-            "StepsClone the repoFish & chips \u{2013} A<b> &bogus; &"
-        );
     }
 }
