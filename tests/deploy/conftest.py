@@ -30,6 +30,11 @@ IMAGE_UID = 65532
 # The drill's public name; the stub DNS and a patched getaddrinfo resolve it to loopback.
 PUBLIC = "mcp.drill.test"
 SCALED = "scale.drill.test"
+# Stateless replicas behind the Advanced block as written, and behind a copy whose read
+# timeout is cut to 1 s (standing in for NPM's 90 s default, which a test cannot wait for).
+STATELESS = "stateless.drill.test"
+SHORT = "short-timeout.drill.test"
+NAMES = (PUBLIC, SCALED, STATELESS, SHORT)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -108,7 +113,8 @@ def ca(workdir) -> dict[str, pathlib.Path]:
     run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)  # noqa: E731
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=drill throwaway CA", "-keyout", "ca.key", "-out", "ca.pem")
     run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={PUBLIC}", "-keyout", "host.key", "-out", "host.csr")
-    (d / "ext.cnf").write_text(f"subjectAltName=DNS:{PUBLIC},DNS:{SCALED}\nextendedKeyUsage=serverAuth\n")
+    sans = ",".join(f"DNS:{n}" for n in NAMES)
+    (d / "ext.cnf").write_text(f"subjectAltName={sans}\nextendedKeyUsage=serverAuth\n")
     run("x509", "-req", "-in", "host.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "host.pem")
     return {"ca": d / "ca.pem", "cert": d / "host.pem", "key": d / "host.key"}
 
@@ -166,7 +172,7 @@ def public_names_resolve_to_loopback():
     def patched(host, *args, **kwargs):
         # anyio passes the IDNA-encoded name as bytes.
         name = host.decode() if isinstance(host, bytes) else host
-        if name in (PUBLIC, SCALED):
+        if name in NAMES:
             host = "127.0.0.1"
         return real(host, *args, **kwargs)
 

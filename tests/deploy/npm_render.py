@@ -183,6 +183,10 @@ server {{
         out = subprocess.run([NGINX, "-p", str(self.prefix), "-c", str(self.conf)], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
 
+    def ensure_started(self) -> None:
+        if not (self.prefix / "nginx.pid").exists():
+            self.start()
+
     def stop(self) -> None:
         pid = self.prefix / "nginx.pid"
         if pid.exists():

@@ -36,9 +36,12 @@ import yaml
 from conftest import (
     DEADLINE,
     IMAGE_UID,
+    NAMES,
     PUBLIC,
     ROOT,
     SCALED,
+    SHORT,
+    STATELESS,
     as_image_user,
     free_port,
     http_get,
@@ -245,7 +248,7 @@ def run(coro):
 
 def curl(npm_ports, *args: str) -> subprocess.CompletedProcess:
     http_port, https_port = npm_ports
-    resolve = [a for n in (PUBLIC, SCALED) for p in (http_port, https_port) for a in ("--resolve", f"{n}:{p}:127.0.0.1")]
+    resolve = [a for n in NAMES for p in (http_port, https_port) for a in ("--resolve", f"{n}:{p}:127.0.0.1")]
     return subprocess.run(["curl", "-sS", "-m", "10", *resolve, *args], capture_output=True, text=True, timeout=30)
 
 
@@ -279,6 +282,7 @@ def ports():
         "replica2": free_port(),
         "lb": free_port(),
         "redis": free_port(),
+        "stateless": free_port(),
         "http": free_port(),
         "https": free_port(),
     }
@@ -296,6 +300,8 @@ def npm(workdir, ca, dns, ports):
     hosts = [
         ProxyHost(PUBLIC, "mcp-atlassian-http", ports["server"], ca["cert"], ca["key"], advanced=advanced),
         ProxyHost(SCALED, "mcp-atlassian-lb", ports["lb"], ca["cert"], ca["key"], advanced=advanced),
+        ProxyHost(STATELESS, "mcp-atlassian-stateless", ports["stateless"], ca["cert"], ca["key"], advanced=advanced),
+        ProxyHost(SHORT, "mcp-atlassian-stateless", ports["stateless"], ca["cert"], ca["key"], advanced=re.sub(r"proxy_read_timeout \d+s;", "proxy_read_timeout 1s;", advanced)),
     ]
     n = Npm(workdir / "npm", ports["http"], ports["https"], f"127.0.0.1:{dns.port}", NPM_IP, hosts, extra_http=lb)
     n.render()
@@ -332,6 +338,7 @@ def test_the_documented_env_without_public_base_url_refuses_to_start_naming_it(b
 
 
 def test_a_public_base_url_clients_do_not_use_is_caught_by_readyz_and_the_health_script(scripts, binary, workdir, sandbox, procs, npm, dns, ca, ports):
+    npm.ensure_started()
     layout = Layout(workdir / "wrong-name", drill_env(sandbox, PUBLIC_BASE_URL="https://wrong.drill.test"))
     proc, base = start_server(procs, binary, layout, "wrong-name", HOST=SERVER_IP, PORT=ports["server"], MCP_TRUSTED_PROXIES=f"{NPM_IP}/32", PROMETHEUS_ENABLED="false")
     dns.names["mcp-atlassian-http"] = SERVER_IP
@@ -353,6 +360,7 @@ def test_a_public_base_url_clients_do_not_use_is_caught_by_readyz_and_the_health
 
 @pytest.fixture(scope="module")
 def proxied(binary, workdir, sandbox, procs, npm, dns, ports):
+    npm.ensure_started()
     layout = Layout(workdir / "proxied", drill_env(sandbox))
     proc, base = start_server(procs, binary, layout, "proxied", HOST=SERVER_IP, PORT=ports["server"], MCP_TRUSTED_PROXIES=f"{NPM_IP}/32", PROMETHEUS_ENABLED="false")
     dns.names["mcp-atlassian-http"] = SERVER_IP
@@ -427,6 +435,7 @@ def budget_key(layout: Layout, binary: str) -> str:
 
 
 def test_two_replicas_share_budgets_through_redis_and_keep_each_client_on_one(binary, workdir, sandbox, procs, npm, dns, ca, ports, redis):
+    npm.ensure_started()
     # 16 clients share one key here; its own budget in the keys file is what is checked.
     env = drill_env(sandbox, MCP_RATE_LIMIT_REDIS_URL=redis, PUBLIC_BASE_URL=f"https://{SCALED}", MCP_RATE_LIMIT_PER_MINUTE="0")
     layout = Layout(workdir / "scaled", env)
@@ -466,6 +475,32 @@ def test_two_replicas_share_budgets_through_redis_and_keep_each_client_on_one(bi
     assert [direct(b1), direct(b2), direct(b1), direct(b2)] == [200, 200, 200, 200]
     assert direct(b1) == 429
     assert direct(b2) == 429
+
+
+def test_stateless_mcp_needs_no_stickiness_but_a_read_timeout_longer_than_the_slowest_call(binary, workdir, procs, npm, dns, ca, ports):
+    npm.ensure_started()
+    # An Atlassian site that answers every call after 1.5 s.
+    slow_port = free_port()
+    slow = procs.start([binary, "sandbox", "--faults", '{"latency_ms":1500}'], env={"PATH": os.environ["PATH"], "PORT": str(slow_port)}, cwd=workdir, log=workdir / "slow-sandbox.log")
+    wait_until("the slow sandbox", lambda: "sandbox listening" in slow.log.read_text())
+    layout = Layout(workdir / "stateless", drill_env(f"http://127.0.0.1:{slow_port}", STATELESS="true", PUBLIC_BASE_URL=f"https://{STATELESS}", MCP_ALLOWED_HOSTS=SHORT, MCP_RATE_LIMIT_PER_MINUTE="0"))
+    start_server(procs, binary, layout, "stateless", HOST="127.0.0.8", PORT=ports["stateless"], MCP_TRUSTED_PROXIES=f"{NPM_IP}/32", PROMETHEUS_ENABLED="false")
+    dns.names["mcp-atlassian-stateless"] = "127.0.0.8"
+    # With the Advanced block's read timeout the slow call is served, no session involved.
+    assert run(over_mcp(f"https://{STATELESS}:{ports['https']}/mcp", ca, CLIENT_IP)) == "Sandbox showcase issue with rich description"
+    # One bare tools/call, the same request to both proxy hosts.
+    def call_via(host: str) -> int:
+        conn = http.client.HTTPSConnection(host, ports["https"], context=tls_context(ca), source_address=(CLIENT_IP, 0), timeout=20)
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "jira_get_issue", "arguments": {"issue_key": "DEMO-1"}}}
+        conn.request("POST", "/mcp", body=json.dumps(call), headers={"Host": host, "X-API-Key": API_KEY, "Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"})
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        return r.status
+
+    assert call_via(STATELESS) == 200
+    # Behind a read timeout shorter than the call (NPM's own 90 s, scaled down): 504.
+    assert call_via(SHORT) == 504
 
 
 # --- backups in the container layout --------------------------------------------------------
