@@ -387,12 +387,7 @@ pub const KEY_FILE_POLL: Duration = Duration::from_secs(2);
 pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
-    let Built {
-        env,
-        registry,
-        warnings,
-    } = built;
-    log_start(&config, &warnings);
+    let (env, registry) = built.log_start(&config);
     let tools = registry.len();
     match config.server.transport {
         Transport::Stdio => {
@@ -445,12 +440,7 @@ pub async fn run_with_sandbox(
     ));
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
-    let Built {
-        env,
-        registry,
-        warnings,
-    } = built;
-    log_start(&config, &warnings);
+    let (env, registry) = built.log_start(&config);
     let app = Application::build(&config, registry).await?;
     let addr = app.local_addr().context("listener has no address")?;
     println!(
@@ -535,12 +525,16 @@ pub fn validate(config: &Config) -> Result<Built, String> {
     })
 }
 
-/// Logs the start-up warnings and which Atlassian credentials MCP requests use.
-fn log_start(config: &Config, warnings: &[String]) {
-    for w in warnings {
-        tracing::warn!("{w}");
+impl Built {
+    /// Logs the start-up warnings and which Atlassian credentials MCP requests use, once
+    /// logging is up; hands back what the server runs with.
+    fn log_start(self, config: &Config) -> (Arc<ToolEnv>, Registry) {
+        for w in &self.warnings {
+            tracing::warn!("{w}");
+        }
+        tracing::info!("{}", preflight::credentials_line(config));
+        (self.env, self.registry)
     }
-    tracing::info!("{}", preflight::credentials_line(config));
 }
 
 /// How often the readiness probe checks upstream.

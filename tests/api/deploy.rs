@@ -19,6 +19,18 @@ fn bin() -> Command {
     c
 }
 
+/// `check-config` that must succeed; its stdout.
+fn check_config(c: &mut Command) -> String {
+    let out = c.arg("check-config").output().expect("ran");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The seed's variables as the Compose file hands them to the container (env_file).
 fn seed(c: &mut Command) -> &mut Command {
     c.env("TRANSPORT", "streamable-http")
@@ -65,16 +77,13 @@ fn the_seed_env_without_public_base_url_refuses_to_start_with_one_line_naming_it
 
 #[test]
 fn check_config_warns_about_typos_and_reference_only_options_and_names_the_credentials() {
-    let out = seed(&mut bin())
-        .env("PUBLIC_BASE_URL", "https://mcp.example.com")
-        .env("MCP_RATE_LIMIT_PER_MINUT", "5")
-        .env("IGNORE_HEADER_AUTH", "true")
-        .env("MCP_ATLASSIAN_IMAGE", "mcp-atlassian:latest")
-        .arg("check-config")
-        .output()
-        .expect("ran");
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = check_config(
+        seed(&mut bin())
+            .env("PUBLIC_BASE_URL", "https://mcp.example.com")
+            .env("MCP_RATE_LIMIT_PER_MINUT", "5")
+            .env("IGNORE_HEADER_AUTH", "true")
+            .env("MCP_ATLASSIAN_IMAGE", "mcp-atlassian:latest"),
+    );
     assert!(
         stdout.contains("# warning: MCP_RATE_LIMIT_PER_MINUT (from the env) is not a setting of this server and is ignored; did you mean MCP_RATE_LIMIT_PER_MINUTE?"),
         "{stdout}"
@@ -122,14 +131,11 @@ fn a_typo_in_the_env_file_is_warned_about_at_start_in_the_log() {
 
 #[test]
 fn multi_tenant_mode_says_at_start_that_the_configured_credentials_go_unused() {
-    let out = seed(&mut bin())
-        .env("PUBLIC_BASE_URL", "https://mcp.example.com")
-        .env("MULTI_TENANT_MODE", "true")
-        .arg("check-config")
-        .output()
-        .expect("ran");
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = check_config(
+        seed(&mut bin())
+            .env("PUBLIC_BASE_URL", "https://mcp.example.com")
+            .env("MULTI_TENANT_MODE", "true"),
+    );
     assert!(
         stdout.contains("# warning: MULTI_TENANT_MODE=true: the configured JIRA_API_TOKEN will not be used for MCP requests"),
         "{stdout}"
@@ -207,26 +213,8 @@ async fn an_allowed_host_with_port_443_accepts_the_portless_host_the_proxy_sends
     app.stop().await;
 }
 
-#[tokio::test]
-async fn readyz_warns_when_every_mcp_request_is_refused_for_its_host_and_stays_200() {
-    let app = spawn_app_with(&[
-        ("MCP_API_KEY", KEY),
-        ("PUBLIC_BASE_URL", "https://mcp.wrong-name.example"),
-    ])
-    .await;
-    let ready: Value = app
-        .client
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(ready, serde_json::json!({"status": "ready"}));
-    // The proxy forwards the name clients really use; a local probe passes meanwhile.
-    assert_eq!(init_with_host(&app, "mcp.example.com").await.status(), 403);
-    assert_eq!(init_with_host(&app, "localhost").await.status(), 200);
+/// `GET /readyz`, which must answer 200 (warnings never fail readiness).
+async fn readyz(app: &crate::helpers::TestApp) -> Value {
     let resp = app
         .client
         .get(app.url("/readyz"))
@@ -234,7 +222,22 @@ async fn readyz_warns_when_every_mcp_request_is_refused_for_its_host_and_stays_2
         .await
         .expect("sent");
     assert_eq!(resp.status(), 200);
-    let ready: Value = resp.json().await.expect("json");
+    resp.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn readyz_warns_when_every_mcp_request_is_refused_for_its_host_and_stays_200() {
+    let app = spawn_app_with(&[
+        ("MCP_API_KEY", KEY),
+        ("PUBLIC_BASE_URL", "https://mcp.wrong-name.example"),
+    ])
+    .await;
+    let ready = readyz(&app).await;
+    assert_eq!(ready, serde_json::json!({"status": "ready"}));
+    // The proxy forwards the name clients really use; a local probe passes meanwhile.
+    assert_eq!(init_with_host(&app, "mcp.example.com").await.status(), 403);
+    assert_eq!(init_with_host(&app, "localhost").await.status(), 200);
+    let ready = readyz(&app).await;
     assert_eq!(ready["status"], "ready");
     let warning = ready["warnings"]["host_check"].as_str().expect("warning");
     assert!(
@@ -249,15 +252,7 @@ async fn readyz_warns_when_every_mcp_request_is_refused_for_its_host_and_stays_2
             .status(),
         200
     );
-    let ready: Value = app
-        .client
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let ready = readyz(&app).await;
     assert!(ready.get("warnings").is_none(), "{ready}");
     app.stop().await;
 }
