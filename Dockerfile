@@ -32,6 +32,10 @@ ENV TRANSPORT=streamable-http \
     HOST=0.0.0.0 \
     PORT=9889
 USER 65532:65532
+# docker-compose.yml mounts the operator's .env read-only at /config/.env: every invocation in
+# the container (the server, `docker exec ... backup create`, `keys ...`) reads it as its
+# implicit .env, so backups hold the file as written, not only the environment it became.
+WORKDIR /config
 EXPOSE 9889
 # The binary probes its own /healthz (no curl in the image); exit 0 healthy, 1 not.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -12,8 +12,10 @@ Run it locally (docs/vertex_ai_integration.md):
 tests/python/test_vertex_ai_example.py uses them against the server running on its sandbox.
 
 Per-user Atlassian credentials: when the session state holds `atlassian_token`, the
-`header_provider` sends it as `Authorization: Bearer …` with every MCP request, so Jira and
-Confluence see the end user rather than the server's service account.
+`header_provider` sends it as `Authorization: Bearer …` (and `atlassian_cloud_id` as
+`X-Atlassian-Cloud-Id`) with every MCP request, so Jira and Confluence see the end user
+rather than the server's service account; with MULTI_TENANT_MODE=true on the server that is
+required (tests/clients/test_multi_tenant.py).
 """
 
 from __future__ import annotations
@@ -39,9 +41,16 @@ INSTRUCTION = (
 
 
 def atlassian_headers(context: ReadonlyContext) -> dict[str, str]:
-    """Per-user Atlassian token from the session state, sent as a Bearer header."""
-    token = context.state.get("atlassian_token") if context is not None else None
-    return {"Authorization": f"Bearer {token}"} if token else {}
+    """Per-user Atlassian token from the session state, sent as a Bearer header, with the
+    site's cloud id when the state has one (an OAuth token on Cloud, MULTI_TENANT_MODE)."""
+    state = context.state if context is not None else {}
+    token = state.get("atlassian_token")
+    if not token:
+        return {}
+    headers = {"Authorization": f"Bearer {token}"}
+    if state.get("atlassian_cloud_id"):
+        headers["X-Atlassian-Cloud-Id"] = state["atlassian_cloud_id"]
+    return headers
 
 
 def build_toolset(url: str, api_key: str, tool_filter: list[str] | None = None) -> McpToolset:
@@ -84,6 +93,8 @@ def main() -> None:
     toolset = build_toolset(os.environ["MCP_ATLASSIAN_URL"], os.environ["MCP_API_KEY"])
     agent = build_agent(os.environ.get("GEMINI_MODEL", "gemini-2.5-flash"), toolset)
     state = {"atlassian_token": os.environ["ATLASSIAN_TOKEN"]} if os.environ.get("ATLASSIAN_TOKEN") else None
+    if state is not None and os.environ.get("ATLASSIAN_CLOUD_ID"):
+        state["atlassian_cloud_id"] = os.environ["ATLASSIAN_CLOUD_ID"]
 
     async def run() -> None:
         try:

@@ -1,7 +1,9 @@
 #!/bin/sh
 # health_check.sh: is mcp-atlassian healthy? For cron, a monitoring agent or a person.
 #
-# Checks: GET /healthz; GET /readyz; an MCP initialize + tools/list with the API key; the
+# Checks: GET /healthz; GET /readyz and its warnings (every MCP request refused by the Host
+# check = critical, a failed scheduled backup = warning); an MCP initialize + tools/list with
+# the API key (run it with the public URL to go through the proxy as clients do); the
 # Prometheus metrics endpoint (when PROMETHEUS_ENABLED=true, PROMETHEUS_PORT is set or
 # --metrics-url is given; unreachable = warning); the age of the newest backup in the backup
 # directory (when --backup-dir or BACKUP_DIR is set).
@@ -15,8 +17,9 @@
 #   --only CHECK        run one check: healthz, readyz, mcp, metrics or backup
 #   --quiet             print nothing, only exit with the code
 # The API key comes from $MCP_API_KEY (never a flag: flags show up in ps).
-# Exit codes: 0 all checks ok; 1 warning (metrics unreachable, backup old or missing);
-# 2 critical (server down, not ready, MCP or API key failing); 3 usage error.
+# Exit codes: 0 all checks ok; 1 warning (metrics unreachable, backup old, missing or its
+# last scheduled run failed); 2 critical (server down, not ready, MCP or API key failing,
+# every MCP request refused for its Host header); 3 usage error.
 set -u
 
 usage() { sed -n '2,/^set -u/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
@@ -61,6 +64,15 @@ fi
 if wanted readyz; then
     c="$(get_code "$URL/readyz")"
     if [ "$c" = 200 ]; then ok "readyz"; else crit "readyz: HTTP $c ($(head -c 200 "$TMP/body" 2>/dev/null))"; fi
+    # Warnings keep /readyz at 200 (a replica still serves) but say something is wrong.
+    if grep -q '"host_check":' "$TMP/body" 2>/dev/null; then
+        m="$(sed -n 's/.*"host_check":"\([^}]*\)".*/\1/p' "$TMP/body" | head -c 400)"
+        crit "readyz: the Host check refuses every MCP request from outside, no client gets through: ${m:-see $URL/readyz}"
+    fi
+    if grep -q '"backup":' "$TMP/body" 2>/dev/null; then
+        m="$(sed -n 's/.*"backup":"\(the scheduled config backup[^"]*\)".*/\1/p' "$TMP/body" | head -c 400)"
+        warn "readyz: ${m:-the last scheduled config backup failed, see $URL/readyz}"
+    fi
 fi
 if wanted mcp; then
     if [ -z "${MCP_API_KEY:-}" ]; then

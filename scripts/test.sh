@@ -61,6 +61,10 @@ install_debian() {
     python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
     # `docker-compose config` validates docker-compose.yml (no daemon needed).
     command -v docker-compose >/dev/null || missing+=(docker-compose)
+    # The deployment drill runs its own nginx (its own nginx.conf, temp prefix, loopback ports).
+    [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    command -v openssl >/dev/null || missing+=(openssl)
+    command -v setpriv >/dev/null || missing+=(util-linux)
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "installing Debian packages: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then
@@ -71,7 +75,11 @@ install_debian() {
     # The packages' own services are not used; a system Prometheus would hold port 9090,
     # the server's default metrics port.
     if command -v systemctl >/dev/null; then
-        systemctl disable --now prometheus prometheus-alertmanager >/dev/null 2>&1 || true
+        systemctl disable --now prometheus prometheus-alertmanager nginx >/dev/null 2>&1 || true
+    fi
+    # Without systemd the package may have started nginx on port 80 through its init script.
+    if command -v service >/dev/null && [ -f /run/nginx.pid ]; then
+        service nginx stop >/dev/null 2>&1 || true
     fi
 }
 install_debian
@@ -132,8 +140,10 @@ stage "docker-compose config + dclint" compose_check
 
 # The Dockerfile's one RUN, natively (same command, shared target dir), then the image's
 # HEALTHCHECK command against the release binary serving its sandbox.
+RELEASE_BUILT=""
 release_healthcheck() {
     cargo build --release --locked --bin mcp-atlassian || return 1
+    RELEASE_BUILT=1
     local rel="$CARGO_TARGET_DIR/release/mcp-atlassian" size port pid status=0
     size="$(stat -c %s "$rel")"
     # distroless/cc is ~25 MB; the binary must leave the image under 50 MB.
@@ -154,6 +164,21 @@ release_healthcheck() {
     return "$status"
 }
 stage "release build + healthcheck subcommand" release_healthcheck
+
+# docs/deployment.md followed natively (tests/deploy): nginx rendered like Nginx Proxy
+# Manager with the Advanced block, TLS from a throwaway CA, the documented .env, the SDK
+# through the proxy, two replicas with Redis, backup and restore as the image's uid; and the
+# Compose file, the docs' NPM block and the Kubernetes manifests checked against each other.
+# Uses the release binary when the stage above built it from this tree, else the debug one.
+deployment_drill() {
+    local bin="$CARGO_TARGET_DIR/release/mcp-atlassian"
+    if [ -z "$RELEASE_BUILT" ]; then
+        cargo build --locked --quiet --bin mcp-atlassian || return 1
+        bin="$BIN"
+    fi
+    MCP_ATLASSIAN_BIN="$bin" "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/deploy"
+}
+stage "deployment drill (nginx as NPM, TLS, SDK, replicas, backup/restore)" deployment_drill
 
 client_setups() {
     cargo build --locked --quiet --bin mcp-atlassian &&

@@ -62,6 +62,10 @@ enum Command {
         /// Write the files into this directory (by name) instead of their recorded paths.
         #[arg(long, value_name = "DIR")]
         target: Option<PathBuf>,
+        /// Restore recorded paths under FROM into TO instead (repeatable), e.g. a backup taken
+        /// in the container: --map /config=/opt/mcp-atlassian --map /data=/opt/mcp-atlassian/data
+        #[arg(long, value_name = "FROM=TO")]
+        map: Vec<String>,
         /// Only show what would change.
         #[arg(long)]
         dry_run: bool,
@@ -173,12 +177,25 @@ fn main() -> ExitCode {
             file,
             identity,
             target,
+            map,
             dry_run,
             force,
         }) => {
+            let map = match map
+                .iter()
+                .map(|m| mcp_atlassian::ops::restore::parse_map(m))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("mcp-atlassian: {e}");
+                    return ExitCode::from(CONFIG_ERROR);
+                }
+            };
             let opts = mcp_atlassian::ops::RestoreOptions {
                 identity,
                 target,
+                map,
                 dry_run,
                 force,
                 fail_at: None,
@@ -193,6 +210,10 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             print!("{}", config.describe());
+            for w in built.warnings.iter().skip(config.settings.unknown.len()) {
+                println!("# warning: {w}");
+            }
+            println!("# {}", app::preflight::credentials_line(&config));
             println!("# {} tools exposed", built.registry.len());
             ExitCode::SUCCESS
         }
@@ -245,7 +266,9 @@ fn main() -> ExitCode {
 fn build(settings: Settings) -> Result<(Config, app::Built), ExitCode> {
     let config = Config::from_settings(settings).map_err(|e| config_errors(&e))?;
     let built = app::validate(&config).map_err(|e| {
-        eprintln!("mcp-atlassian: configuration error: {e}");
+        for line in e.lines() {
+            eprintln!("mcp-atlassian: configuration error: {line}");
+        }
         ExitCode::from(CONFIG_ERROR)
     })?;
     Ok((config, built))
@@ -277,6 +300,8 @@ fn sandbox_only(
     }
     // No MCP endpoint is served here, so the API-key rule for public binds does not apply.
     settings.insert("MCP_ALLOW_UNAUTHENTICATED", "true", Source::Sandbox);
+    // Nor the Host check's rule for proxied deployments.
+    settings.insert("MCP_ALLOWED_HOSTS", "*", Source::Sandbox);
     let config = match Config::from_settings(settings) {
         Ok(c) => c,
         Err(e) => return config_errors(&e),

@@ -30,6 +30,7 @@ use crate::telemetry::metrics;
 use crate::tools::{self, Exposure, Flavor, Product, Registry, Tool, ToolEnv};
 use metrics_exporter_prometheus::PrometheusHandle;
 
+pub mod preflight;
 mod tasks;
 pub use tasks::{
     audit_log, readiness_probe, spawn_backup_schedule, spawn_key_watcher, spawn_signal_handler,
@@ -369,7 +370,7 @@ async fn serve_with_side_tasks(
         shutdown.clone(),
     ));
     let watcher = spawn_key_watcher(config, handle.keys.clone(), shutdown.clone());
-    let backups = spawn_backup_schedule(config, shutdown.clone());
+    let backups = spawn_backup_schedule(config, Some(handle.readiness.clone()), shutdown.clone());
     let result = app.run_until(shutdown).await;
     let _ = probe.await;
     let _ = watcher.await;
@@ -386,13 +387,13 @@ pub const KEY_FILE_POLL: Duration = Duration::from_secs(2);
 pub async fn run(config: Config, built: Built) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
-    let Built { env, registry } = built;
+    let (env, registry) = built.log_start(&config);
     let tools = registry.len();
     match config.server.transport {
         Transport::Stdio => {
             tracing::info!(tools, "serving MCP over stdio");
             let (audit, writer) = audit_log(&config);
-            let backups = spawn_backup_schedule(&config, shutdown.clone());
+            let backups = spawn_backup_schedule(&config, None, shutdown.clone());
             let result = serve_stdio(AtlassianMcp::new(registry, audit), shutdown.clone()).await;
             if let Some((cancel, task)) = writer {
                 cancel.cancel();
@@ -439,7 +440,7 @@ pub async fn run_with_sandbox(
     ));
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
-    let Built { env, registry } = built;
+    let (env, registry) = built.log_start(&config);
     let app = Application::build(&config, registry).await?;
     let addr = app.local_addr().context("listener has no address")?;
     println!(
@@ -496,13 +497,44 @@ pub struct Built {
     pub env: Arc<ToolEnv>,
     /// The exposed tools.
     pub registry: Registry,
+    /// Start-up warnings to log once logging is up (unknown variables, unused credentials,
+    /// directories the server cannot write).
+    pub warnings: Vec<String>,
 }
 
-/// Builds the clients and the registry, or the one-line reason it cannot.
+/// Builds the clients and the registry and runs the start-up checks, or says why it cannot:
+/// one line per problem.
 pub fn validate(config: &Config) -> Result<Built, String> {
+    let checks = preflight::check(config);
+    if !checks.errors.is_empty() {
+        return Err(checks.errors.join("\n"));
+    }
     let env = tool_env(config)?;
     let registry = build_registry(config, tools::builtin(&env))?;
-    Ok(Built { env, registry })
+    let mut warnings: Vec<String> = config
+        .settings
+        .unknown
+        .iter()
+        .map(|u| u.message())
+        .collect();
+    warnings.extend(checks.warnings);
+    Ok(Built {
+        env,
+        registry,
+        warnings,
+    })
+}
+
+impl Built {
+    /// Logs the start-up warnings and which Atlassian credentials MCP requests use, once
+    /// logging is up; hands back what the server runs with.
+    fn log_start(self, config: &Config) -> (Arc<ToolEnv>, Registry) {
+        for w in &self.warnings {
+            tracing::warn!("{w}");
+        }
+        tracing::info!("{}", preflight::credentials_line(config));
+        (self.env, self.registry)
+    }
 }
 
 /// How often the readiness probe checks upstream.

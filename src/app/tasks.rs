@@ -35,9 +35,11 @@ pub fn audit_log(
 }
 
 /// Starts the backup schedule when `BACKUP_ENABLED`; it stops at `cancel` (after a run in
-/// progress has finished writing).
+/// progress has finished writing). A failed run is logged and counted (the alert's metric)
+/// by the job, and shown as the `backup` warning of `/readyz` until a run succeeds.
 pub fn spawn_backup_schedule(
     config: &Config,
+    readiness: Option<Arc<Readiness>>,
     cancel: CancellationToken,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let cfg = config.backup.clone();
@@ -62,9 +64,20 @@ pub fn spawn_backup_schedule(
         zone,
         Arc::new(ops::schedule::SystemClock),
         cancel,
-        move |_scheduled| {
-            // Logged and counted inside; a failure is simply retried at the next tick.
-            let _ = ops::create(&cfg, time::OffsetDateTime::now_utc(), None);
+        move |scheduled| {
+            // Logged and counted inside; a failure is retried at the next tick.
+            let result = ops::create(&cfg, time::OffsetDateTime::now_utc(), None);
+            if let Some(readiness) = &readiness {
+                readiness.set_warning(
+                    "backup",
+                    result.err().map(|e| {
+                        format!(
+                            "the scheduled config backup of {} failed: {e}",
+                            scheduled.format("%Y-%m-%dT%H:%M:%SZ")
+                        )
+                    }),
+                );
+            }
         },
     )))
 }

@@ -17,6 +17,7 @@ pub mod server;
 pub mod settings;
 pub mod sla;
 pub mod tools;
+pub mod unknown;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -83,6 +84,18 @@ impl Config {
                 server.host
             ));
         }
+        if server.transport.is_http()
+            && !server.host.is_loopback()
+            && server.public_base_url.is_none()
+            && settings.get("MCP_ALLOWED_HOSTS").is_none()
+        {
+            // Only localhost names would pass the Host check, so behind a proxy (which sends
+            // the public name) every MCP request would be refused while /healthz looks fine.
+            r.rule(format!(
+                "PUBLIC_BASE_URL is unset but HOST={} serves other machines: behind a proxy such as Nginx Proxy Manager every MCP request would get 403 for its Host header; set PUBLIC_BASE_URL to the URL clients use (e.g. https://mcp-atlassian.example.com), or MCP_ALLOWED_HOSTS to the host names they send",
+                server.host
+            ));
+        }
         if logging.to_stdout && server.transport == Transport::Stdio {
             r.rule("MCP_LOGGING_STDOUT=true cannot be used with TRANSPORT=stdio: stdout carries the MCP protocol there; unset it or use an HTTP transport");
         }
@@ -131,7 +144,17 @@ impl Config {
             }
         };
         let env = |name: &str| std::env::var(name).ok();
-        Ok(Settings::resolve(args, &env, &file, path))
+        let mut settings = Settings::resolve(args, &env, &file, path);
+        let env_names: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect();
+        settings.unknown = unknown::find_unknown(
+            env_names
+                .iter()
+                .map(|n| (n.as_str(), Source::Env))
+                .chain(file.keys().map(|n| (n.as_str(), Source::EnvFile))),
+        );
+        Ok(settings)
     }
 
     /// Builds a configuration from `(ENV_NAME, value)` pairs only; for tests and embedders.
@@ -164,6 +187,9 @@ impl Config {
                 },
             };
             out.push_str(&format!("{}={} ({})\n", o.env, shown, source.as_str()));
+        }
+        for u in &self.settings.unknown {
+            out.push_str(&format!("# warning: {}\n", u.message()));
         }
         out
     }

@@ -139,14 +139,14 @@ pub const OPTIONS: &[OptionSpec] = &[
         "public-base-url",
         None,
         SERVER,
-        "URL clients use to reach this server (e.g. https://mcp.example.com); its host is allowed by default",
+        "URL clients use to reach this server (e.g. https://mcp.example.com); its host is allowed by default; required (or MCP_ALLOWED_HOSTS) when HOST is not loopback",
     ),
     opt(
         "MCP_ALLOWED_HOSTS",
         "allowed-hosts",
         Some("localhost,127.0.0.1,::1 + host of PUBLIC_BASE_URL"),
         SERVER,
-        "comma list of Host header values accepted on MCP routes (host or host:port; * allows any)",
+        "comma list of Host header values accepted on MCP routes (host or host:port, where host:443 and host:80 also take the bare host; * allows any)",
     ),
     opt(
         "MCP_ALLOWED_ORIGINS",
@@ -721,7 +721,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         "trusted-proxies",
         None,
         SECURITY,
-        "comma list of proxy addresses or CIDRs whose X-Forwarded-For / X-Real-IP is believed",
+        "comma list of proxy addresses or CIDRs whose X-Forwarded-For / X-Real-IP is believed (docker-compose.yml: 172.16.0.0/12,192.168.0.0/16)",
     ),
     flag(
         "MCP_LOG_ACCESS",

@@ -129,6 +129,9 @@ pub struct Settings {
     pub verbose: u8,
     /// The `.env` file that was read, if any.
     pub env_file: Option<PathBuf>,
+    /// Variables that look like settings but are not ours (typos, reference-only options),
+    /// found by [`super::Config::load`]; warned about at start and by `check-config`.
+    pub unknown: Vec<super::unknown::UnknownVar>,
 }
 
 impl Settings {
@@ -163,6 +166,7 @@ impl Settings {
             values,
             verbose: args.verbose,
             env_file: env_file_path,
+            unknown: Vec::new(),
         }
     }
 
@@ -210,7 +214,15 @@ impl Settings {
 pub fn read_env_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let iter = dotenvy::from_path_iter(path).map_err(|e| ConfigError::EnvFile {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        reason: match &e {
+            dotenvy::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+                format!(
+                    "{e}; this process runs as uid {} and cannot read it: give it read access (in the container image: chgrp 65532 .env && chmod 640 .env on the host)",
+                    effective_uid().map_or_else(|| "?".to_owned(), |u| u.to_string())
+                )
+            }
+            _ => e.to_string(),
+        },
     })?;
     let mut map = HashMap::new();
     for item in iter {
@@ -221,6 +233,14 @@ pub fn read_env_file(path: &Path) -> Result<HashMap<String, String>, ConfigError
         map.insert(k, v);
     }
     Ok(map)
+}
+
+/// The effective user id of this process (from `/proc/self/status`), for messages about
+/// file permissions; `None` where that is not available.
+pub fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 #[cfg(test)]

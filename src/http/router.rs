@@ -109,6 +109,7 @@ where
     let guard = Arc::new(HostOriginGuard {
         hosts: server.allowed_hosts.clone(),
         origins: server.allowed_origins.clone(),
+        stats: state.readiness.host_check(),
     });
 
     let streamable_routes = Router::new()

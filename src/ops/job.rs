@@ -1,5 +1,6 @@
 //! One backup run (the same code for the schedule and `backup create`), and opening a backup
-//! for verification or restore.
+//! for verification or restore. A run counts as a success only once it is verified: the
+//! bundle reads back with every checksum, and the file on disk holds exactly what was written.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,7 @@ pub fn create(
                 files = c.files,
                 encrypted = c.encrypted,
                 deleted = c.deleted.len(),
+                verified = true,
                 "config backup written"
             );
         }
@@ -126,6 +128,12 @@ fn create_locked(
         files: files.iter().map(|f| f.entry.clone()).collect(),
     };
     let plain = bundle::write(&manifest, &files).map_err(write_err)?;
+    // The bundle must read back with every checksum before it is encrypted and kept.
+    if let Err(e) = bundle::read(&plain, "the new backup") {
+        return Err(OpsError::Usage(format!(
+            "the new backup does not verify, so nothing was written ({e}); earlier backups are untouched"
+        )));
+    }
     let encrypted = !cfg.recipients.is_empty();
     let data = if encrypted {
         crypt::encrypt(&plain, &cfg.recipients)?
@@ -134,6 +142,13 @@ fn create_locked(
     };
     let name = store::next_name(&cfg.dir, now, encrypted);
     let path = store::write_atomic(&cfg.dir, &name, &data, 0o600, fail_after).map_err(write_err)?;
+    // Read back what reached the disk; a backup that differs is removed, not kept as good.
+    if std::fs::read(&path).map_err(write_err)? != data {
+        let _ = std::fs::remove_file(&path);
+        return Err(write_err(std::io::Error::other(
+            "the file read back differs from what was written, so it was removed (failing disk?)",
+        )));
+    }
     // Retention only after the new backup is complete, which also makes it the newest kept.
     let deleted = store::prune(&cfg.dir, cfg.retention_count, &path).map_err(write_err)?;
     drop(lock);

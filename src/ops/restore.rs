@@ -22,6 +22,10 @@ pub struct RestoreOptions {
     pub identity: Option<PathBuf>,
     /// Restore every file as `<target>/<name>` instead of its recorded path.
     pub target: Option<PathBuf>,
+    /// `(from, to)` path prefixes: a recorded path under `from` is restored under `to` (a
+    /// backup taken inside the container, `/config/.env`, restored on the host as
+    /// `/opt/mcp-atlassian/.env`). The first matching prefix wins; `target` wins over all.
+    pub map: Vec<(PathBuf, PathBuf)>,
     /// Only show what would change.
     pub dry_run: bool,
     /// Replace files that differ from the backup.
@@ -97,6 +101,27 @@ impl Plan {
     }
 }
 
+/// `path` with the first matching prefix of `map` replaced.
+fn mapped(path: &Path, map: &[(PathBuf, PathBuf)]) -> PathBuf {
+    map.iter()
+        .find_map(|(from, to)| path.strip_prefix(from).ok().map(|rest| to.join(rest)))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Parses `FROM=TO` of `restore --map`; both must be absolute.
+pub fn parse_map(raw: &str) -> Result<(PathBuf, PathBuf), OpsError> {
+    let (from, to) = raw
+        .split_once('=')
+        .map(|(a, b)| (PathBuf::from(a.trim()), PathBuf::from(b.trim())))
+        .filter(|(a, b)| a.is_absolute() && b.is_absolute())
+        .ok_or_else(|| {
+            OpsError::Usage(format!(
+                "--map {raw:?} must be FROM=TO with two absolute paths, e.g. --map /config=/opt/mcp-atlassian"
+            ))
+        })?;
+    Ok((from, to))
+}
+
 /// Verifies `backup` and compares it with the destination files.
 pub fn plan(backup: &Path, opts: &RestoreOptions) -> Result<(Plan, Vec<BundleFile>), OpsError> {
     let (manifest, files) = job::open(backup, opts.identity.as_deref())?;
@@ -104,7 +129,7 @@ pub fn plan(backup: &Path, opts: &RestoreOptions) -> Result<(Plan, Vec<BundleFil
     for f in &files {
         let dest = match &opts.target {
             Some(dir) => dir.join(&f.entry.name),
-            None => f.entry.path.clone(),
+            None => mapped(&f.entry.path, &opts.map),
         };
         let change = match std::fs::symlink_metadata(&dest) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Change::Create,
@@ -310,6 +335,40 @@ fn undo(done: &[Staged]) {
         };
         if let Err(e) = restored {
             tracing::error!(path = %s.dest.display(), error = %e, "cannot undo a partial restore of this file; fix it by hand");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_container_path_is_restored_under_the_mapped_host_directory() {
+        let map = vec![
+            parse_map("/config=/opt/mcp").expect("valid"),
+            parse_map("/data=/opt/mcp/data").expect("valid"),
+        ];
+        assert_eq!(
+            mapped(Path::new("/config/.env"), &map),
+            PathBuf::from("/opt/mcp/.env")
+        );
+        assert_eq!(
+            mapped(Path::new("/data/keys/keys.toml"), &map),
+            PathBuf::from("/opt/mcp/data/keys/keys.toml")
+        );
+        // Prefixes match whole components only, and unmapped paths stay as recorded.
+        assert_eq!(
+            mapped(Path::new("/configs/x"), &map),
+            PathBuf::from("/configs/x")
+        );
+    }
+
+    #[test]
+    fn a_map_needs_two_absolute_paths() {
+        for bad in ["/a", "a=/b", "/a=b", "=/b"] {
+            let err = parse_map(bad).expect_err(bad).to_string();
+            assert!(err.contains("FROM=TO"), "{bad}: {err}");
         }
     }
 }

@@ -13,6 +13,7 @@ mod confluence_people;
 mod confluence_restrictions;
 mod confluence_social;
 mod confluence_versions;
+mod deploy;
 mod health;
 mod healthcheck_cmd;
 mod helpers;

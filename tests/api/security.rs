@@ -348,6 +348,7 @@ fn binding_a_public_address_without_a_key_is_refused_at_start() {
         mcp_atlassian::config::Config::from_pairs([
             ("TRANSPORT", "sse"),
             ("HOST", "0.0.0.0"),
+            ("PUBLIC_BASE_URL", "https://mcp.example.com"),
             ("MCP_ALLOW_UNAUTHENTICATED", "true")
         ])
         .is_ok()
@@ -356,6 +357,7 @@ fn binding_a_public_address_without_a_key_is_refused_at_start() {
         mcp_atlassian::config::Config::from_pairs([
             ("TRANSPORT", "sse"),
             ("HOST", "0.0.0.0"),
+            ("PUBLIC_BASE_URL", "https://mcp.example.com"),
             ("MCP_API_KEY", KEY)
         ])
         .is_ok()
