@@ -34,9 +34,19 @@ pub struct Atlassian {
 impl Atlassian {
     /// Builds one client per configured product.
     pub fn from_config(cfg: &AtlassianConfig) -> Result<Atlassian, ClientBuildError> {
+        Self::from_config_with(cfg, Arc::new(ssrf::SystemLookup))
+    }
+
+    /// Like [`Atlassian::from_config`], resolving caller-named sites (`X-Atlassian-*-Url`)
+    /// through `lookup`: tests inject answers (a name that rebinds, an internal address).
+    pub fn from_config_with(
+        cfg: &AtlassianConfig,
+        lookup: Arc<dyn ssrf::HostLookup>,
+    ) -> Result<Atlassian, ClientBuildError> {
         Ok(Atlassian {
-            jira: ServiceClient::from_config(cfg, &cfg.jira)?.map(Arc::new),
-            confluence: ServiceClient::from_config(cfg, &cfg.confluence)?.map(Arc::new),
+            jira: ServiceClient::from_config_with(cfg, &cfg.jira, lookup.clone())?.map(Arc::new),
+            confluence: ServiceClient::from_config_with(cfg, &cfg.confluence, lookup)?
+                .map(Arc::new),
         })
     }
 }
