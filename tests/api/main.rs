@@ -16,6 +16,7 @@ mod confluence_versions;
 mod health;
 mod healthcheck_cmd;
 mod helpers;
+mod hostile_filters;
 mod hostile_outbound;
 mod jira_agile;
 mod jira_attachments;

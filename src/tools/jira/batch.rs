@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 
 use super::common::{guard_issue, guard_project, normalise_fields, tri};
+use super::confine;
 use super::create_issue::{Screen, missing, screen};
 use crate::atlassian::jira::{fields, issue_write};
 use crate::tools::args::CommaList;
@@ -217,6 +218,12 @@ impl Logic for BatchCreate {
                     continue;
                 }
             };
+            if let Err(e) =
+                confine::check_write(&env.jira_projects, &fields, &format!("issues[{n}]"))
+            {
+                problems.push(e);
+                continue;
+            }
             fields.insert("project".into(), json!({"key": project}));
             fields.insert("summary".into(), json!(summary));
             fields.insert("issuetype".into(), json!({"id": sc.type_id}));
@@ -291,7 +298,12 @@ impl Logic for BatchChangelogs {
                         by_issue.len() - 1
                     }
                 };
-                for h in log["changeHistories"].as_array().into_iter().flatten() {
+                let mut histories = log["changeHistories"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                confine::histories_in(&env.jira_projects, &mut histories);
+                for h in &histories {
                     by_issue[pos].1.push(json!({
                         "author": user(&h["author"]),
                         "created": time_value(h.get("created")),

@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::DEFAULT_FIELDS;
 use super::common::{guard_project, names, normalise_fields, read_back, rich_in, tri, user_ref};
+use super::{DEFAULT_FIELDS, confine};
 use crate::atlassian::jira::issue_write;
 use crate::atlassian::{CallAuth, ServiceClient};
 use crate::tools::args::JsonObject;
@@ -181,6 +181,10 @@ impl Logic for CreateIssue {
             ));
         }
         fields.extend(tri!(normalise_fields(client, &auth, extra).await));
+        // A parent or epic in another project would be written, and echoed back.
+        if let Err(e) = confine::check_write(&env.jira_projects, &fields, "additional_fields") {
+            return ToolOutput::error(format!("{e}."));
+        }
         if let Some(msg) = missing(&screen, &fields) {
             return ToolOutput::error(msg);
         }
@@ -201,7 +205,7 @@ impl Logic for CreateIssue {
                 wanted.push_str(f);
             }
         }
-        read_back(client, &auth, key, &wanted, json!({"created": true})).await
+        read_back(env, client, &auth, key, &wanted, json!({"created": true})).await
     }
 }
 

@@ -9,8 +9,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::attachment_upload;
 use super::common::{guard_issue, names, normalise_fields, read_back, tri, user_ref};
+use super::{attachment_upload, confine};
 use crate::atlassian::jira::{attachments, issue_write};
 use crate::tools::args::JsonObject;
 use crate::tools::env::ToolEnv;
@@ -144,6 +144,9 @@ impl Logic for UpdateIssue {
         }
         if !raw.is_empty() {
             let fields = tri!(normalise_fields(client, &auth, raw).await);
+            if let Err(e) = confine::check_write(&env.jira_projects, &fields, "fields") {
+                return ToolOutput::error(format!("{e}."));
+            }
             tri!(
                 issue_write::edit(client, &auth, &key, &fields)
                     .await
@@ -168,7 +171,7 @@ impl Logic for UpdateIssue {
             }
         }
         let ret = args.return_fields.unwrap_or_else(|| "*all".to_owned());
-        read_back(client, &auth, &key, &ret, extra).await
+        read_back(env, client, &auth, &key, &ret, extra).await
     }
 }
 
@@ -194,7 +197,15 @@ impl Logic for AssignIssue {
                 .await
                 .map_err(|e| upstream_error(&e))
         );
-        read_back(client, &auth, &key, "summary,assignee,status", json!({})).await
+        read_back(
+            env,
+            client,
+            &auth,
+            &key,
+            "summary,assignee,status",
+            json!({}),
+        )
+        .await
     }
 }
 
