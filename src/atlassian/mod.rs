@@ -1,8 +1,9 @@
 //! Outbound HTTP to Jira and Confluence: authentication, retries and backoff, concurrency
 //! caps, typed errors, and the REST calls tools make. The only module that calls Atlassian.
 //!
-//! Invariant: one pooled `reqwest::Client` per product, built at start-up; no per-call
-//! client, no blocking I/O.
+//! Invariant: one pooled `reqwest::Client` per product, built at start-up (and a second one
+//! for caller-named sites when `MCP_ALLOWED_URL_DOMAINS` is set, see `transport`); no
+//! per-call client, no blocking I/O.
 
 pub mod auth;
 pub mod client;

@@ -211,6 +211,11 @@ impl Logic for BatchCreate {
                 _ => Map::new(),
             };
             item.extend(extra);
+            if let Err(e) = confine::check_write(&env.jira_projects, &item, &format!("issues[{n}]"))
+            {
+                problems.push(e);
+                continue;
+            }
             let mut fields = match normalise_fields(client, &auth, item).await {
                 Ok(f) => f,
                 Err(e) => {
@@ -218,12 +223,6 @@ impl Logic for BatchCreate {
                     continue;
                 }
             };
-            if let Err(e) =
-                confine::check_write(&env.jira_projects, &fields, &format!("issues[{n}]"))
-            {
-                problems.push(e);
-                continue;
-            }
             fields.insert("project".into(), json!({"key": project}));
             fields.insert("summary".into(), json!(summary));
             fields.insert("issuetype".into(), json!({"id": sc.type_id}));

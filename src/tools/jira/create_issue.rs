@@ -154,6 +154,20 @@ impl Logic for CreateIssue {
         if args.summary.trim().is_empty() {
             return ToolOutput::error("summary is empty; give the issue a one-line title.");
         }
+        let extra = args.additional_fields.map(|f| f.0).unwrap_or_default();
+        if let Some(bad) = ["project", "issuetype"]
+            .iter()
+            .find(|k| extra.contains_key(**k))
+        {
+            return ToolOutput::error(format!(
+                "additional_fields must not set {bad}; use project_key and issue_type."
+            ));
+        }
+        // A parent or epic in another project would be written, and echoed back: refused
+        // before any call.
+        if let Err(e) = confine::check_write(&env.jira_projects, &extra, "additional_fields") {
+            return ToolOutput::error(format!("{e}."));
+        }
         let screen = tri!(screen(client, &auth, &project, &args.issue_type).await);
         let mut fields = Map::new();
         fields.insert("project".into(), json!({"key": project}));
@@ -171,20 +185,7 @@ impl Logic for CreateIssue {
                 fields.insert("components".into(), Value::Array(list));
             }
         }
-        let extra = args.additional_fields.map(|f| f.0).unwrap_or_default();
-        if let Some(bad) = ["project", "issuetype"]
-            .iter()
-            .find(|k| extra.contains_key(**k))
-        {
-            return ToolOutput::error(format!(
-                "additional_fields must not set {bad}; use project_key and issue_type."
-            ));
-        }
         fields.extend(tri!(normalise_fields(client, &auth, extra).await));
-        // A parent or epic in another project would be written, and echoed back.
-        if let Err(e) = confine::check_write(&env.jira_projects, &fields, "additional_fields") {
-            return ToolOutput::error(format!("{e}."));
-        }
         if let Some(msg) = missing(&screen, &fields) {
             return ToolOutput::error(msg);
         }

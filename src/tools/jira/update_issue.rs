@@ -132,7 +132,14 @@ impl Logic for UpdateIssue {
             _ => Vec::new(),
         };
         let mut raw = args.fields.0;
-        raw.extend(args.additional_fields.map(|f| f.0).unwrap_or_default());
+        let additional = args.additional_fields.map(|f| f.0).unwrap_or_default();
+        // A parent or epic in another project would be written: refused before any call.
+        for (given, param) in [(&raw, "fields"), (&additional, "additional_fields")] {
+            if let Err(e) = confine::check_write(&env.jira_projects, given, param) {
+                return ToolOutput::error(format!("{e}."));
+            }
+        }
+        raw.extend(additional);
         if let Some(c) = args.components.as_deref() {
             let list: Vec<Value> = names(c).into_iter().map(|n| json!({"name": n})).collect();
             raw.insert("components".into(), Value::Array(list));
@@ -144,9 +151,6 @@ impl Logic for UpdateIssue {
         }
         if !raw.is_empty() {
             let fields = tri!(normalise_fields(client, &auth, raw).await);
-            if let Err(e) = confine::check_write(&env.jira_projects, &fields, "fields") {
-                return ToolOutput::error(format!("{e}."));
-            }
             tri!(
                 issue_write::edit(client, &auth, &key, &fields)
                     .await
