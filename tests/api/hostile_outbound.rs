@@ -9,15 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use mcp_atlassian::app::Application;
 use mcp_atlassian::atlassian::Atlassian;
 use mcp_atlassian::atlassian::ssrf::{HostLookup, LookupFuture, SystemLookup};
 use mcp_atlassian::config::Config;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{DEADLINE, TestApp, base_settings};
+use crate::helpers::{TestApp, base_settings, start_app};
 
 /// What a fake site answers.
 #[derive(Clone)]
@@ -148,24 +146,7 @@ async fn spawn(
         .expect("test config is valid");
     let atlassian = Atlassian::from_config_with(&config.atlassian, lookup).expect("clients");
     let built = mcp_atlassian::app::validate_with(&config, atlassian).expect("tools build");
-    let app = Application::build(&config, built.registry)
-        .await
-        .expect("app builds");
-    let addr = app.local_addr().expect("bound");
-    let handle = app.handle();
-    let shutdown = CancellationToken::new();
-    let join = tokio::spawn(app.run_until(shutdown.clone()));
-    TestApp {
-        addr,
-        client: reqwest::Client::builder()
-            .timeout(DEADLINE)
-            .build()
-            .expect("client"),
-        handle,
-        shutdown,
-        join: Some(join),
-        gate: Arc::new(Semaphore::new(0)),
-    }
+    start_app(&config, built.registry).await
 }
 
 /// `jira_get_issue DEMO-1` over Streamable HTTP, with the caller's site and token when given.
