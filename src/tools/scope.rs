@@ -20,8 +20,9 @@
 //! - anything after `ORDER BY` but sort keys (a field, optional `ASC`/`DESC`, commas).
 //!
 //! With no keys configured the query is checked the same way and passed on unwrapped.
-//! `tests` in this module hold examples; the property tests in `tests/api/hostile_filters.rs`
-//! check the wrapper against an independent tokenizer.
+//! `tests` in this module hold examples; the property tests in
+//! `tests/api/hostile_filters/properties.rs` check the wrapper against an independent
+//! tokenizer (`tests/api/hostile_filters/oracle.rs`).
 
 /// The quote characters Atlassian treats as text but a normaliser might treat as quotes.
 const TYPOGRAPHIC_QUOTES: &[char] = &[
