@@ -479,7 +479,12 @@ pub async fn run_sandbox_only(
 /// The tool environment: product clients (one pooled HTTP client each) and filters.
 pub fn tool_env(config: &Config) -> Result<Arc<ToolEnv>, String> {
     let atlassian = Atlassian::from_config(&config.atlassian).map_err(|e| e.to_string())?;
-    Ok(Arc::new(ToolEnv {
+    Ok(tool_env_with(config, atlassian))
+}
+
+/// The tool environment around product clients built elsewhere (tests inject a resolver).
+pub fn tool_env_with(config: &Config, atlassian: Atlassian) -> Arc<ToolEnv> {
+    Arc::new(ToolEnv {
         atlassian,
         multi_tenant: config.tools.multi_tenant,
         jira_projects: config.atlassian.jira.filter.clone(),
@@ -488,7 +493,7 @@ pub fn tool_env(config: &Config) -> Result<Arc<ToolEnv>, String> {
         stdio: config.server.transport == crate::config::Transport::Stdio,
         attachments_dir: config.tools.attachments_dir.clone(),
         sla: config.tools.sla.clone(),
-    }))
+    })
 }
 
 /// What start-up builds beyond parsing; `check-config` runs the same.
@@ -535,6 +540,13 @@ impl Built {
         tracing::info!("{}", preflight::credentials_line(config));
         (self.env, self.registry)
     }
+}
+
+/// Like [`validate`], over product clients built elsewhere (tests inject a resolver).
+pub fn validate_with(config: &Config, atlassian: Atlassian) -> Result<Built, String> {
+    let env = tool_env_with(config, atlassian);
+    let registry = build_registry(config, tools::builtin(&env))?;
+    Ok(Built { env, registry })
 }
 
 /// How often the readiness probe checks upstream.

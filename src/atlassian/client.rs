@@ -13,7 +13,8 @@ use url::Url;
 use super::auth::{Auth, RequestCredentials, global_auth};
 use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
-use super::transport::{SendError, build_http, send};
+use super::ssrf::{HostLookup, SystemLookup};
+use super::transport::{SendError, build_caller_http, build_http, send};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
 use crate::telemetry::metrics;
 use crate::telemetry::traces;
@@ -95,6 +96,8 @@ pub struct ServiceClient {
     oauth_api_base: Url,
     allowed_url_domains: Vec<String>,
     http: reqwest::Client,
+    /// For caller-named sites; `None` when `MCP_ALLOWED_URL_DOMAINS` is unset.
+    caller_http: Option<reqwest::Client>,
     global: Option<Auth>,
     permits: Arc<Semaphore>,
     retry: RetryPolicy,
@@ -129,6 +132,16 @@ impl ServiceClient {
         cfg: &AtlassianConfig,
         svc: &ServiceConfig,
     ) -> Result<Option<ServiceClient>, ClientBuildError> {
+        Self::from_config_with(cfg, svc, Arc::new(SystemLookup))
+    }
+
+    /// Like [`ServiceClient::from_config`], resolving caller-named sites through `lookup`
+    /// (tests inject answers; production uses the system resolver).
+    pub fn from_config_with(
+        cfg: &AtlassianConfig,
+        svc: &ServiceConfig,
+        lookup: Arc<dyn HostLookup>,
+    ) -> Result<Option<ServiceClient>, ClientBuildError> {
         let Some(site) = svc.url.clone() else {
             return Ok(None);
         };
@@ -144,6 +157,11 @@ impl ServiceClient {
             oauth_api_base: cfg.oauth.api_base.clone(),
             allowed_url_domains: cfg.allowed_url_domains.clone(),
             http: build_http(svc)?,
+            caller_http: if cfg.allowed_url_domains.is_empty() {
+                None
+            } else {
+                Some(build_caller_http(svc, &cfg.allowed_url_domains, lookup)?)
+            },
             global,
             permits: Arc::new(Semaphore::new(cfg.max_concurrent_requests)),
             retry: RetryPolicy {
@@ -381,40 +399,11 @@ impl ServiceClient {
         opts: CallOptions<'_>,
     ) -> Result<RawResponse, AtlassianError> {
         let chosen = self.choose_auth(auth)?;
-        let url = match &auth.site {
+        let (url, http) = match &auth.site {
             // The gateway is the operator's setting, so a caller-named site does not apply.
-            _ if opts.gateway => self.gateway_url(path)?,
-            Some(site) => {
-                // The server's own credentials must never be sent to a caller-chosen host.
-                if auth.request.is_none() {
-                    return Err(AtlassianError::new(
-                        self.product,
-                        ErrorKind::MissingCredentials,
-                        "A per-request Atlassian URL needs your own credentials in the Authorization header",
-                    ));
-                }
-                super::ssrf::check_site(site, &self.allowed_url_domains)
-                    .await
-                    .map_err(|reason| {
-                        AtlassianError::new(
-                            self.product,
-                            ErrorKind::Forbidden,
-                            format!(
-                                "The Atlassian URL from the request header was refused: {reason}"
-                            ),
-                        )
-                    })?;
-                Url::parse(&format!("{}{path}", site.as_str().trim_end_matches('/'))).map_err(
-                    |e| {
-                        AtlassianError::new(
-                            self.product,
-                            ErrorKind::Other,
-                            format!("cannot build the request URL: {e}"),
-                        )
-                    },
-                )?
-            }
-            None => self.url_for(chosen, path)?,
+            _ if opts.gateway => (self.gateway_url(path)?, &self.http),
+            Some(site) => (self.caller_url(auth, site, path)?, self.caller_client()?),
+            None => (self.url_for(chosen, path)?, &self.http),
         };
         let authorization = {
             let mut v = header::HeaderValue::from_str(&chosen.header_value()).map_err(|_| {
@@ -432,8 +421,7 @@ impl ServiceClient {
         let method_label = metrics::method_label(&method);
         let mut retry = 0;
         loop {
-            let mut req = self
-                .http
+            let mut req = http
                 .request(method.clone(), url.clone())
                 .header(header::AUTHORIZATION, authorization.clone());
             if !query.is_empty() {
@@ -508,8 +496,10 @@ impl ServiceClient {
                         AtlassianError::from_response(self.product, status, &bytes, retry_after),
                     )
                 }
-                // Retrying would only fetch the same oversized body again.
-                Err(e @ SendError::TooLarge(_)) => return Err(e.into_error(self.product)),
+                // Retrying would only fetch the same oversized body again, or be refused again.
+                Err(e @ (SendError::TooLarge(_) | SendError::Refused(_))) => {
+                    return Err(e.into_error(self.product));
+                }
                 Err(e) => (None, None, e.into_error(self.product)),
             };
             match self.retry.decide(&method, status, retry_after, retry) {
@@ -532,6 +522,39 @@ impl ServiceClient {
                 None => return Err(failure),
             }
         }
+    }
+
+    /// The request URL on a caller-named site, after the checks that need no network: the
+    /// caller's own credentials are present and the host is in `MCP_ALLOWED_URL_DOMAINS`.
+    /// The addresses are checked when the connection is made (`ssrf::GuardedResolver`).
+    fn caller_url(&self, auth: &CallAuth, site: &Url, path: &str) -> Result<Url, AtlassianError> {
+        // The server's own credentials must never be sent to a caller-chosen host.
+        if auth.request.is_none() {
+            return Err(AtlassianError::new(
+                self.product,
+                ErrorKind::MissingCredentials,
+                "A per-request Atlassian URL needs your own credentials in the Authorization header",
+            ));
+        }
+        super::ssrf::check_site(site, &self.allowed_url_domains)
+            .map_err(|reason| AtlassianError::new(self.product, ErrorKind::SiteRefused, reason))?;
+        Url::parse(&format!("{}{path}", site.as_str().trim_end_matches('/'))).map_err(|e| {
+            AtlassianError::new(
+                self.product,
+                ErrorKind::Other,
+                format!("cannot build the request URL: {e}"),
+            )
+        })
+    }
+
+    fn caller_client(&self) -> Result<&reqwest::Client, AtlassianError> {
+        self.caller_http.as_ref().ok_or_else(|| {
+            AtlassianError::new(
+                self.product,
+                ErrorKind::SiteRefused,
+                "per-request Atlassian URLs are disabled on this server (MCP_ALLOWED_URL_DOMAINS is unset)",
+            )
+        })
     }
 
     /// `GET path?query` → JSON.

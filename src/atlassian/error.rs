@@ -38,6 +38,9 @@ pub enum ErrorKind {
     NotConfigured,
     /// The answer was larger than the caller allows (attachment downloads).
     TooLarge,
+    /// A site named in `X-Atlassian-*-Url` was refused by `MCP_ALLOWED_URL_DOMAINS` or the
+    /// address policy, or answered with a redirect (which is not followed).
+    SiteRefused,
     /// Any other status.
     Other,
 }
@@ -135,6 +138,10 @@ impl AtlassianError {
             ErrorKind::MissingCredentials => format!("This server needs your own {who} credentials for each request.{said}."),
             ErrorKind::NotConfigured => format!("{who} is not configured on this server.{said}."),
             ErrorKind::TooLarge => format!("{who} sent more than this server accepts.{said}."),
+            ErrorKind::SiteRefused => format!(
+                "The {who} URL from the request header was refused: {}. Name a site this server allows (MCP_ALLOWED_URL_DOMAINS), or leave the header out to use the configured one.",
+                self.messages.join("; ").trim_end_matches('.')
+            ),
             ErrorKind::Other => format!(
                 "{who} answered with status {}.{said}.",
                 self.status.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into())

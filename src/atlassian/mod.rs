@@ -1,8 +1,9 @@
 //! Outbound HTTP to Jira and Confluence: authentication, retries and backoff, concurrency
 //! caps, typed errors, and the REST calls tools make. The only module that calls Atlassian.
 //!
-//! Invariant: one pooled `reqwest::Client` per product, built at start-up; no per-call
-//! client, no blocking I/O.
+//! Invariant: one pooled `reqwest::Client` per product, built at start-up (and a second one
+//! for caller-named sites when `MCP_ALLOWED_URL_DOMAINS` is set, see `transport`); no
+//! per-call client, no blocking I/O.
 
 pub mod auth;
 pub mod client;
@@ -34,9 +35,19 @@ pub struct Atlassian {
 impl Atlassian {
     /// Builds one client per configured product.
     pub fn from_config(cfg: &AtlassianConfig) -> Result<Atlassian, ClientBuildError> {
+        Self::from_config_with(cfg, Arc::new(ssrf::SystemLookup))
+    }
+
+    /// Like [`Atlassian::from_config`], resolving caller-named sites (`X-Atlassian-*-Url`)
+    /// through `lookup`: tests inject answers (a name that rebinds, an internal address).
+    pub fn from_config_with(
+        cfg: &AtlassianConfig,
+        lookup: Arc<dyn ssrf::HostLookup>,
+    ) -> Result<Atlassian, ClientBuildError> {
         Ok(Atlassian {
-            jira: ServiceClient::from_config(cfg, &cfg.jira)?.map(Arc::new),
-            confluence: ServiceClient::from_config(cfg, &cfg.confluence)?.map(Arc::new),
+            jira: ServiceClient::from_config_with(cfg, &cfg.jira, lookup.clone())?.map(Arc::new),
+            confluence: ServiceClient::from_config_with(cfg, &cfg.confluence, lookup)?
+                .map(Arc::new),
         })
     }
 }

@@ -1,7 +1,19 @@
-//! The HTTP plumbing under `ServiceClient`: building the pooled reqwest client from a
+//! The HTTP plumbing under `ServiceClient`: building the pooled reqwest clients from a
 //! product's settings (TLS, proxies, client certificates, custom headers, timeouts) and
 //! sending one request with an optional response-size cap.
+//!
+//! Two clients per product, both built once at start-up:
+//! - the configured-site client carries the operator's custom headers, proxies and client
+//!   certificate;
+//! - the caller-site client (only when `MCP_ALLOWED_URL_DOMAINS` is set) carries none of
+//!   them, connects directly (a proxy would resolve the name itself, out of reach of the
+//!   address check) and resolves every connection through [`GuardedResolver`]. It follows a
+//!   redirect only when the next hop passes the same host check as the first
+//!   ([`ssrf::check_site`]); the resolver then checks the hop's addresses as it connects, and
+//!   reqwest drops `Authorization` when the host changes (Jira Cloud sends attachment
+//!   downloads to its media host with a token in the URL).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header;
@@ -9,16 +21,76 @@ use secrecy::ExposeSecret;
 
 use super::client::ClientBuildError;
 use super::error::{AtlassianError, ErrorKind};
+use super::ssrf::{self, GuardedResolver, HostLookup, SiteRefused};
 use crate::config::{Product, ServiceConfig};
 
-pub(super) fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientBuildError> {
-    let product = svc.product.as_str();
-    let err = |reason: String| ClientBuildError { product, reason };
+/// Redirect hops a caller-named site may send us through.
+const MAX_REDIRECTS: usize = 10;
+
+fn base_builder(svc: &ServiceConfig, headers: header::HeaderMap) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(concat!("mcp-atlassian/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .timeout(svc.timeout)
+        .connect_timeout(svc.timeout.min(Duration::from_secs(10)))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tls_danger_accept_invalid_certs(!svc.ssl_verify)
+        .no_proxy()
+}
+
+fn json_accept() -> header::HeaderMap {
     let mut headers = header::HeaderMap::new();
     headers.insert(
         header::ACCEPT,
         header::HeaderValue::from_static("application/json"),
     );
+    headers
+}
+
+/// Follows a redirect only when the next hop passes [`ssrf::check_site`]; its addresses are
+/// checked by the resolver when it is connected to.
+fn checked_redirects(allowed: &[String]) -> reqwest::redirect::Policy {
+    let allowed: Arc<[String]> = allowed.into();
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(SiteRefused(format!(
+                "the site redirected more than {MAX_REDIRECTS} times"
+            )));
+        }
+        match ssrf::check_site(attempt.url(), &allowed) {
+            Ok(()) => attempt.follow(),
+            Err(reason) => {
+                let to = attempt.url().origin().ascii_serialization();
+                attempt.error(SiteRefused(format!(
+                    "the site redirected to {to}, and {reason}"
+                )))
+            }
+        }
+    })
+}
+
+/// The client for sites a caller names: no custom headers, no proxy, no client certificate,
+/// redirects only to hops that pass the same checks, every connection resolved through the
+/// address policy.
+pub(super) fn build_caller_http(
+    svc: &ServiceConfig,
+    allowed: &[String],
+    lookup: Arc<dyn HostLookup>,
+) -> Result<reqwest::Client, ClientBuildError> {
+    base_builder(svc, json_accept())
+        .redirect(checked_redirects(allowed))
+        .dns_resolver(GuardedResolver::new(allowed, lookup))
+        .build()
+        .map_err(|e| ClientBuildError {
+            product: svc.product.as_str(),
+            reason: e.to_string(),
+        })
+}
+
+pub(super) fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientBuildError> {
+    let product = svc.product.as_str();
+    let err = |reason: String| ClientBuildError { product, reason };
+    let mut headers = json_accept();
     for (name, value) in &svc.custom_headers {
         let n = header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|e| err(format!("custom header {name}: {e}")))?;
@@ -27,14 +99,7 @@ pub(super) fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientB
         v.set_sensitive(true);
         headers.insert(n, v);
     }
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("mcp-atlassian/", env!("CARGO_PKG_VERSION")))
-        .default_headers(headers)
-        .timeout(svc.timeout)
-        .connect_timeout(svc.timeout.min(Duration::from_secs(10)))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .tls_danger_accept_invalid_certs(!svc.ssl_verify)
-        .no_proxy();
+    let mut builder = base_builder(svc, headers);
     let no_proxy = reqwest::NoProxy::from_string(&svc.proxy.no_proxy.join(","));
     if let Some(p) = &svc.proxy.socks {
         builder = builder.proxy(
@@ -73,6 +138,8 @@ pub(super) fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientB
 
 pub(super) enum SendError {
     TooLarge(u64),
+    /// A caller-named site refused by the address policy at connection time.
+    Refused(String),
     Timeout,
     Connect(String),
     Other(String),
@@ -89,6 +156,7 @@ impl SendError {
             SendError::Timeout => {
                 AtlassianError::new(product, ErrorKind::Timeout, "the request timed out")
             }
+            SendError::Refused(m) => AtlassianError::new(product, ErrorKind::SiteRefused, m),
             SendError::Connect(m) => AtlassianError::new(product, ErrorKind::Connect, m),
             SendError::Other(m) => AtlassianError::new(product, ErrorKind::Connect, m),
         }
@@ -100,7 +168,9 @@ pub(super) async fn send(
     limit: Option<u64>,
 ) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
     let classify = |e: reqwest::Error| {
-        if e.is_timeout() {
+        if let Some(reason) = super::ssrf::refusal(&e) {
+            SendError::Refused(reason)
+        } else if e.is_timeout() {
             SendError::Timeout
         } else if e.is_connect() {
             SendError::Connect(format!("connection failed: {}", root_cause(&e)))

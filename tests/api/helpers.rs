@@ -524,27 +524,33 @@ pub async fn spawn_with_sandbox(flavour: &str, overrides: &[(&'static str, &str)
     let config = Config::from_pairs(settings.iter().map(|(k, v)| (*k, v.as_str())))
         .expect("sandbox config is valid");
     let built = mcp_atlassian::app::validate(&config).expect("tools build");
-    let app = Application::build(&config, built.registry)
+    SandboxApp {
+        app: start_app(&config, built.registry).await,
+        sandbox: addr,
+        sandbox_stop,
+    }
+}
+
+/// Builds and runs the application over `registry` (the real tools, however their clients
+/// were built).
+pub async fn start_app(config: &Config, registry: mcp_atlassian::tools::Registry) -> TestApp {
+    let app = Application::build(config, registry)
         .await
         .expect("app builds");
-    let app_addr = app.local_addr().expect("bound");
+    let addr = app.local_addr().expect("bound");
     let handle = app.handle();
     let shutdown = CancellationToken::new();
     let join = tokio::spawn(app.run_until(shutdown.clone()));
-    SandboxApp {
-        app: TestApp {
-            addr: app_addr,
-            client: reqwest::Client::builder()
-                .timeout(DEADLINE)
-                .build()
-                .expect("client"),
-            handle,
-            shutdown,
-            join: Some(join),
-            gate: Arc::new(Semaphore::new(0)),
-        },
-        sandbox: addr,
-        sandbox_stop,
+    TestApp {
+        addr,
+        client: reqwest::Client::builder()
+            .timeout(DEADLINE)
+            .build()
+            .expect("client"),
+        handle,
+        shutdown,
+        join: Some(join),
+        gate: Arc::new(Semaphore::new(0)),
     }
 }
 

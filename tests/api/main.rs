@@ -17,6 +17,8 @@ mod deploy;
 mod health;
 mod healthcheck_cmd;
 mod helpers;
+mod hostile_filters;
+mod hostile_outbound;
 mod jira_agile;
 mod jira_attachments;
 mod jira_development;

@@ -22,6 +22,15 @@ pub fn outside(space: &str, spaces: &[String]) -> ToolOutput {
     ))
 }
 
+/// The tool error for a page (found by id) in a space outside the filter; it does not say
+/// which space.
+pub fn outside_page(id: &str, spaces: &[String]) -> ToolOutput {
+    ToolOutput::error(format!(
+        "Page {id} is outside the spaces this server may use ({}). Pick a page in one of them.",
+        spaces.join(", ")
+    ))
+}
+
 /// Ok when `space` passes `CONFLUENCE_SPACES_FILTER`.
 pub fn allowed_space(env: &ToolEnv, space: &str) -> Result<(), ToolOutput> {
     let spaces = &env.confluence_spaces;
@@ -48,11 +57,14 @@ pub async fn allowed_page(
     let page = confluence::get_page(client, auth, id)
         .await
         .map_err(|e| upstream_error(&e))?;
-    if !env.confluence_spaces.is_empty() {
-        match page.space_key.as_deref() {
-            Some(k) => allowed_space(env, k)?,
-            None => return Err(outside("an unknown space", &env.confluence_spaces)),
-        }
+    // The error names the page, never its space: that would reveal where it lives.
+    if !env.confluence_spaces.is_empty()
+        && page
+            .space_key
+            .as_deref()
+            .is_none_or(|k| allowed_space(env, k).is_err())
+    {
+        return Err(outside_page(&page.id, &env.confluence_spaces));
     }
     Ok(page)
 }

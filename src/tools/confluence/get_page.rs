@@ -73,7 +73,7 @@ impl Logic for GetPage {
                 }
             }
             (_, Some(title), Some(space)) => {
-                if !spaces.is_empty() && !spaces.iter().any(|s| s == space) {
+                if !spaces.is_empty() && !spaces.iter().any(|s| s.eq_ignore_ascii_case(space)) {
                     return outside_filter(space, spaces);
                 }
                 match confluence::get_page_by_title(client, &auth, space, title).await {
@@ -88,11 +88,14 @@ impl Logic for GetPage {
             }
             _ => return ToolOutput::error("Pass page_id, or both title and space_key."),
         };
-        if !spaces.is_empty() && !page.space_key.as_ref().is_some_and(|k| spaces.contains(k)) {
-            return outside_filter(
-                page.space_key.as_deref().unwrap_or("an unknown space"),
-                spaces,
-            );
+        if !spaces.is_empty()
+            && !page
+                .space_key
+                .as_ref()
+                .is_some_and(|k| spaces.iter().any(|s| s.eq_ignore_ascii_case(k)))
+        {
+            // Name the page asked for, not the space it turned out to be in.
+            return super::common::outside_page(&page.id, spaces);
         }
         let markdown = args.convert_to_markdown.unwrap_or(true);
         json_output(render(

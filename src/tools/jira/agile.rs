@@ -13,12 +13,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::common::tri;
-use super::{DEFAULT_FIELDS, project_of, shape};
+use super::{DEFAULT_FIELDS, confine, project_of};
 use crate::atlassian::jira::agile::{self, BoardQuery, IssueQuery};
 use crate::atlassian::{CallAuth, ServiceClient};
 use crate::tools::env::ToolEnv;
 use crate::tools::output::{json_output, time_value, upstream_error};
 use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
+use crate::tools::scope::scope;
 use crate::tools::typed::{Logic, Meta, Typed};
 
 /// Arguments of `jira_get_agile_boards`.
@@ -244,7 +245,14 @@ fn fields_arg(fields: Option<&str>) -> &str {
         .unwrap_or(DEFAULT_FIELDS)
 }
 
-/// Shapes an issue page, dropping issues of projects outside the filter.
+/// `jql` confined to `JIRA_PROJECTS_FILTER` (as given without one), or the tool error.
+fn confined_jql(env: &ToolEnv, jql: &str) -> Result<String, ToolOutput> {
+    scope("project", &env.jira_projects, jql)
+        .map_err(|e| ToolOutput::error(format!("The JQL is malformed: {e}.")))
+}
+
+/// Shapes an issue page, dropping issues of projects outside the filter (already confined
+/// upstream; this is the second line).
 fn issue_list(env: &ToolEnv, client: &ServiceClient, page: &Value, head: Value) -> ToolOutput {
     let issues: Vec<Value> = page["issues"]
         .as_array()
@@ -252,7 +260,7 @@ fn issue_list(env: &ToolEnv, client: &ServiceClient, page: &Value, head: Value) 
         .unwrap_or_default()
         .iter()
         .filter(|i| in_filter(env, i["key"].as_str().and_then(project_of).as_deref()))
-        .map(|i| shape::issue(i, client.site(), 0, None))
+        .map(|i| confine::shape(&env.jira_projects, i, client.site(), 0, None))
         .collect();
     let mut out = head;
     out["start_at"] = page["startAt"].clone();
@@ -291,6 +299,9 @@ impl Logic for Boards {
             start_at: args.start_at.unwrap_or(0),
             max_results: args.limit.unwrap_or(10).clamp(1, 50),
         };
+        if !env.jira_projects.is_empty() {
+            return filtered_boards(env, client, &auth, q).await;
+        }
         let page = tri!(
             agile::boards(client, &auth, &q)
                 .await
@@ -301,7 +312,6 @@ impl Logic for Boards {
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
-            .filter(|b| in_filter(env, b["location"]["projectKey"].as_str()))
             .map(board)
             .collect();
         json_output(json!({
@@ -313,6 +323,70 @@ impl Logic for Boards {
     }
 }
 
+/// Upstream pages of boards read to list and count the ones inside the filter.
+const MAX_BOARD_PAGES: usize = 20;
+
+/// Boards under `JIRA_PROJECTS_FILTER`: Jira's own total and paging count boards of every
+/// project, so the boards are read page by page (narrowed to the one project when the
+/// filter has one), those outside the filter dropped, and `total`, `start_at` and
+/// `is_last` computed over what remains.
+async fn filtered_boards(
+    env: &ToolEnv,
+    client: &ServiceClient,
+    auth: &CallAuth,
+    q: BoardQuery<'_>,
+) -> ToolOutput {
+    let only = (env.jira_projects.len() == 1).then(|| env.jira_projects[0].as_str());
+    let mut kept: Vec<Value> = Vec::new();
+    let mut read = 0u64;
+    let mut complete = false;
+    for _ in 0..MAX_BOARD_PAGES {
+        let upstream = BoardQuery {
+            project: q.project.or(only),
+            start_at: read,
+            max_results: 50,
+            ..q
+        };
+        let page = tri!(
+            agile::boards(client, auth, &upstream)
+                .await
+                .map_err(|e| upstream_error(&e))
+        );
+        let values = page["values"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        read += values.len() as u64;
+        kept.extend(
+            values
+                .iter()
+                .filter(|b| in_filter(env, b["location"]["projectKey"].as_str()))
+                .map(board),
+        );
+        if values.is_empty() || page["isLast"].as_bool() != Some(false) {
+            complete = true;
+            break;
+        }
+    }
+    let start = usize::try_from(q.start_at).unwrap_or(usize::MAX);
+    let total = kept.len();
+    let boards: Vec<Value> = kept
+        .into_iter()
+        .skip(start)
+        .take(q.max_results as usize)
+        .collect();
+    let shown_to = start.saturating_add(boards.len());
+    json_output(json!({
+        "start_at": q.start_at,
+        "is_last": complete && shown_to >= total,
+        "total": complete.then_some(total),
+        "boards": boards,
+        "note": (!complete).then_some(
+            "there are more boards than this server reads at once; narrow with project_key or board_name for an exact total",
+        ),
+    }))
+}
+
 impl Logic for BoardIssues {
     type Args = BoardIssuesArgs;
 
@@ -321,9 +395,11 @@ impl Logic for BoardIssues {
         let (client, auth) = tri!(env.jira_call(ctx));
         let board_id = tri!(id_arg(&args.board_id, "board_id", "jira_get_agile_boards"));
         tri!(guard_board(env, client, &auth, &board_id).await);
+        // A board's filter may span projects: confine its issues (and so `total`) upstream.
+        let jql = tri!(confined_jql(env, &args.jql));
         let q = IssueQuery {
             owner: agile::board_owner(&board_id),
-            jql: Some(args.jql.trim()).filter(|j| !j.is_empty()),
+            jql: Some(jql.as_str()).filter(|j| !j.is_empty()),
             fields: fields_arg(args.fields.as_deref()),
             expand: args.expand.as_deref().filter(|e| !e.trim().is_empty()),
             start_at: args.start_at.unwrap_or(0),
@@ -374,13 +450,31 @@ impl Logic for Sprints {
             .await
             .map_err(|e| upstream_error(&e))
         );
-        let sprints: Vec<Value> = page["values"]
+        let mut sprints: Vec<Value> = Vec::new();
+        let mut boards_seen: Vec<(String, bool)> = Vec::new();
+        for s in page["values"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default()
-            .iter()
-            .map(sprint)
-            .collect();
+        {
+            // A board also lists sprints begun on other boards: show those only when their
+            // own board is inside the filter (one read per other board, failures hide).
+            let origin = s["originBoardId"].to_string();
+            if !env.jira_projects.is_empty() && origin != board_id {
+                let shown = match boards_seen.iter().find(|(b, _)| *b == origin) {
+                    Some((_, shown)) => *shown,
+                    None => {
+                        let shown = guard_board(env, client, &auth, &origin).await.is_ok();
+                        boards_seen.push((origin, shown));
+                        shown
+                    }
+                };
+                if !shown {
+                    continue;
+                }
+            }
+            sprints.push(sprint(s));
+        }
         json_output(json!({
             "board_id": board_id,
             "start_at": start_at,
@@ -402,9 +496,11 @@ impl Logic for SprintIssues {
             "jira_get_sprints_from_board"
         ));
         tri!(guard_sprint(env, client, &auth, &sprint_id).await);
+        // A sprint may hold issues of other projects: confine them (and `total`) upstream.
+        let jql = tri!(confined_jql(env, ""));
         let q = IssueQuery {
             owner: agile::sprint_owner(&sprint_id),
-            jql: None,
+            jql: Some(jql.as_str()).filter(|j| !j.is_empty()),
             fields: fields_arg(args.fields.as_deref()),
             expand: None,
             start_at: args.start_at.unwrap_or(0),

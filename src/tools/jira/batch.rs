@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 
 use super::common::{guard_issue, guard_project, normalise_fields, tri};
+use super::confine;
 use super::create_issue::{Screen, missing, screen};
 use crate::atlassian::jira::{fields, issue_write};
 use crate::tools::args::CommaList;
@@ -210,6 +211,11 @@ impl Logic for BatchCreate {
                 _ => Map::new(),
             };
             item.extend(extra);
+            if let Err(e) = confine::check_write(&env.jira_projects, &item, &format!("issues[{n}]"))
+            {
+                problems.push(e);
+                continue;
+            }
             let mut fields = match normalise_fields(client, &auth, item).await {
                 Ok(f) => f,
                 Err(e) => {
@@ -291,7 +297,12 @@ impl Logic for BatchChangelogs {
                         by_issue.len() - 1
                     }
                 };
-                for h in log["changeHistories"].as_array().into_iter().flatten() {
+                let mut histories = log["changeHistories"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                confine::histories_in(&env.jira_projects, &mut histories);
+                for h in &histories {
                     by_issue[pos].1.push(json!({
                         "author": user(&h["author"]),
                         "created": time_value(h.get("created")),

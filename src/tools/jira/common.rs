@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{project_of, shape};
+use super::{confine, project_of};
 use crate::atlassian::jira::{self, issue_write};
 use crate::atlassian::markup::{markdown_to_adf, markdown_to_wiki};
 use crate::atlassian::{CallAuth, ServiceClient};
@@ -162,8 +162,10 @@ pub fn names(list: &str) -> Vec<String> {
         .collect()
 }
 
-/// The issue as the agent reads it after a write, with `fields` (a Jira `fields` list).
+/// The issue as the agent reads it after a write, with `fields` (a Jira `fields` list);
+/// references outside `JIRA_PROJECTS_FILTER` are dropped as on any read.
 pub async fn read_back(
+    env: &ToolEnv,
     client: &ServiceClient,
     auth: &CallAuth,
     key: &str,
@@ -177,7 +179,8 @@ pub async fn read_back(
     };
     match jira::get_issue(client, auth, key, &opts).await {
         Ok(raw) => {
-            let mut v = json!({"issue": shape::issue(&raw, client.site(), 0, None)});
+            let shaped = confine::shape(&env.jira_projects, &raw, client.site(), 0, None);
+            let mut v = json!({"issue": shaped});
             if let (Value::Object(out), Value::Object(more)) = (&mut v, extra) {
                 out.extend(more);
             }

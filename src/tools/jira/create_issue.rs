@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::DEFAULT_FIELDS;
 use super::common::{guard_project, names, normalise_fields, read_back, rich_in, tri, user_ref};
+use super::{DEFAULT_FIELDS, confine};
 use crate::atlassian::jira::issue_write;
 use crate::atlassian::{CallAuth, ServiceClient};
 use crate::tools::args::JsonObject;
@@ -154,6 +154,20 @@ impl Logic for CreateIssue {
         if args.summary.trim().is_empty() {
             return ToolOutput::error("summary is empty; give the issue a one-line title.");
         }
+        let extra = args.additional_fields.map(|f| f.0).unwrap_or_default();
+        if let Some(bad) = ["project", "issuetype"]
+            .iter()
+            .find(|k| extra.contains_key(**k))
+        {
+            return ToolOutput::error(format!(
+                "additional_fields must not set {bad}; use project_key and issue_type."
+            ));
+        }
+        // A parent or epic in another project would be written, and echoed back: refused
+        // before any call.
+        if let Err(e) = confine::check_write(&env.jira_projects, &extra, "additional_fields") {
+            return ToolOutput::error(format!("{e}."));
+        }
         let screen = tri!(screen(client, &auth, &project, &args.issue_type).await);
         let mut fields = Map::new();
         fields.insert("project".into(), json!({"key": project}));
@@ -170,15 +184,6 @@ impl Logic for CreateIssue {
             if !list.is_empty() {
                 fields.insert("components".into(), Value::Array(list));
             }
-        }
-        let extra = args.additional_fields.map(|f| f.0).unwrap_or_default();
-        if let Some(bad) = ["project", "issuetype"]
-            .iter()
-            .find(|k| extra.contains_key(**k))
-        {
-            return ToolOutput::error(format!(
-                "additional_fields must not set {bad}; use project_key and issue_type."
-            ));
         }
         fields.extend(tri!(normalise_fields(client, &auth, extra).await));
         if let Some(msg) = missing(&screen, &fields) {
@@ -201,7 +206,7 @@ impl Logic for CreateIssue {
                 wanted.push_str(f);
             }
         }
-        read_back(client, &auth, key, &wanted, json!({"created": true})).await
+        read_back(env, client, &auth, key, &wanted, json!({"created": true})).await
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{DEFAULT_FIELDS, project_of, shape};
+use super::{DEFAULT_FIELDS, confine, project_of, shape};
 use crate::atlassian::jira;
 use crate::tools::env::ToolEnv;
 use crate::tools::output::{json_output, upstream_error};
@@ -124,7 +124,7 @@ impl Logic for GetIssue {
             properties: args.properties.as_deref(),
             update_history: args.update_history.unwrap_or(true),
         };
-        let raw = match jira::get_issue(client, &auth, key, &opts).await {
+        let mut raw = match jira::get_issue(client, &auth, key, &opts).await {
             Ok(v) => v,
             Err(e) => return upstream_error(&e),
         };
@@ -135,6 +135,8 @@ impl Logic for GetIssue {
         {
             return outside_filter(key, &env.jira_projects);
         }
+        // Its parent, links, sub-tasks and link history may point outside the filter.
+        confine::issue(&env.jira_projects, &mut raw);
         let names = if display_names {
             raw["names"].as_object()
         } else {

@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::confine;
 use super::service_desk::{desk_in_scope, page_info, required, values, with_page};
-use super::shape;
 use crate::atlassian::ErrorKind;
 use crate::atlassian::jira::servicedesk;
 use crate::tools::env::ToolEnv;
@@ -85,7 +85,7 @@ impl Logic for QueueIssues {
             };
         let issues: Vec<Value> = values(&page)
             .iter()
-            .map(|i| shape::issue(i, client.site(), 0, None))
+            .map(|i| confine::shape(&env.jira_projects, i, client.site(), 0, None))
             .collect();
         json_output(with_page(
             json!({

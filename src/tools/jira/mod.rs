@@ -9,6 +9,7 @@ mod attachments;
 mod batch;
 mod comments;
 mod common;
+pub mod confine;
 mod create_customer_request;
 mod create_issue;
 mod create_issue_link;

@@ -107,6 +107,7 @@ impl Logic for MoveIssue {
                         ));
                     }
                     return read_back(
+                        env,
                         client,
                         &auth,
                         &id,

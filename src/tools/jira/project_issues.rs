@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::common::{guard_project, tri};
-use super::{DEFAULT_FIELDS, shape};
+use super::{DEFAULT_FIELDS, confine};
 use crate::atlassian::jira;
 use crate::config::Deployment;
 use crate::tools::env::ToolEnv;
@@ -108,7 +108,7 @@ impl Logic for ProjectIssues {
         }
         let shaped: Vec<Value> = issues
             .iter()
-            .map(|i| shape::issue(i, client.site(), 0, None))
+            .map(|i| confine::shape(&env.jira_projects, i, client.site(), 0, None))
             .collect();
         json_output(json!({
             "project_key": project,

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{DEFAULT_FIELDS, shape};
+use super::{DEFAULT_FIELDS, confine};
 use crate::atlassian::jira;
 use crate::config::Deployment;
 use crate::tools::env::ToolEnv;
@@ -126,7 +126,8 @@ impl Logic for Search {
             .issues
             .iter()
             .map(|i| {
-                shape::issue(
+                confine::shape(
+                    &env.jira_projects,
                     i,
                     client.site(),
                     0,

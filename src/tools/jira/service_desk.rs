@@ -46,7 +46,7 @@ pub async fn desk_in_scope(
         .to_ascii_uppercase();
     if !env.jira_projects.is_empty() && !env.jira_projects.contains(&project) {
         return Err(ToolOutput::error(format!(
-            "Service desk {id} belongs to project {project}, outside the projects this server may use ({}).",
+            "Service desk {id} belongs to a project outside the ones this server may use ({}).",
             env.jira_projects.join(", ")
         )));
     }

@@ -9,8 +9,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::attachment_upload;
 use super::common::{guard_issue, names, normalise_fields, read_back, tri, user_ref};
+use super::{attachment_upload, confine};
 use crate::atlassian::jira::{attachments, issue_write};
 use crate::tools::args::JsonObject;
 use crate::tools::env::ToolEnv;
@@ -132,7 +132,14 @@ impl Logic for UpdateIssue {
             _ => Vec::new(),
         };
         let mut raw = args.fields.0;
-        raw.extend(args.additional_fields.map(|f| f.0).unwrap_or_default());
+        let additional = args.additional_fields.map(|f| f.0).unwrap_or_default();
+        // A parent or epic in another project would be written: refused before any call.
+        for (given, param) in [(&raw, "fields"), (&additional, "additional_fields")] {
+            if let Err(e) = confine::check_write(&env.jira_projects, given, param) {
+                return ToolOutput::error(format!("{e}."));
+            }
+        }
+        raw.extend(additional);
         if let Some(c) = args.components.as_deref() {
             let list: Vec<Value> = names(c).into_iter().map(|n| json!({"name": n})).collect();
             raw.insert("components".into(), Value::Array(list));
@@ -168,7 +175,7 @@ impl Logic for UpdateIssue {
             }
         }
         let ret = args.return_fields.unwrap_or_else(|| "*all".to_owned());
-        read_back(client, &auth, &key, &ret, extra).await
+        read_back(env, client, &auth, &key, &ret, extra).await
     }
 }
 
@@ -194,7 +201,15 @@ impl Logic for AssignIssue {
                 .await
                 .map_err(|e| upstream_error(&e))
         );
-        read_back(client, &auth, &key, "summary,assignee,status", json!({})).await
+        read_back(
+            env,
+            client,
+            &auth,
+            &key,
+            "summary,assignee,status",
+            json!({}),
+        )
+        .await
     }
 }
 

@@ -12,6 +12,7 @@ use super::{cross_links, cross_project_parent, group_links, project_part};
 use crate::atlassian::jira::paging::search_up_to;
 use crate::tools::env::ToolEnv;
 use crate::tools::jira::common::{guard_project, tri};
+use crate::tools::jira::confine;
 use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
 use crate::tools::typed::{Logic, Meta, Typed};
@@ -80,6 +81,12 @@ pub(super) fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
     ]
 }
 
+/// Under a filter, says that what lies outside it is not shown (a fixed sentence: it reveals
+/// nothing about what is there).
+fn scope_note(env: &ToolEnv) -> Option<&'static str> {
+    (!env.jira_projects.is_empty()).then_some(confine::HIDDEN_NOTE)
+}
+
 fn bound(v: Option<u32>) -> usize {
     usize::try_from(v.unwrap_or(200).clamp(1, 500)).unwrap_or(200)
 }
@@ -97,10 +104,15 @@ impl Logic for Epics {
         let project = tri!(guard_project(env, &args.project_key));
         let (client, auth) = tri!(env.jira_call(ctx));
         let jql = format!("project = \"{project}\" AND issuetype = Epic ORDER BY updated DESC");
-        let epics = match search_up_to(client, &auth, &jql, &FIELDS, bound(args.max_epics)).await {
-            Ok(v) => v,
-            Err(e) => return upstream_error(&e),
-        };
+        let mut epics =
+            match search_up_to(client, &auth, &jql, &FIELDS, bound(args.max_epics)).await {
+                Ok(v) => v,
+                Err(e) => return upstream_error(&e),
+            };
+        // A parent outside the filter is not shown: such an epic is grouped as unlinked.
+        for e in &mut epics {
+            confine::issue(&env.jira_projects, e);
+        }
         let mut groups: BTreeMap<Option<String>, Vec<Value>> = BTreeMap::new();
         for e in &epics {
             groups
@@ -108,16 +120,8 @@ impl Logic for Epics {
                 .or_default()
                 .push(brief(e));
         }
-        // Parents' summaries, only from projects this server may read.
-        let keys: Vec<&str> = groups
-            .keys()
-            .flatten()
-            .map(String::as_str)
-            .filter(|k| {
-                env.jira_projects.is_empty()
-                    || env.jira_projects.iter().any(|p| p == project_part(k))
-            })
-            .collect();
+        // Parents' summaries (every parent left is in a project this server may read).
+        let keys: Vec<&str> = groups.keys().flatten().map(String::as_str).collect();
         let lookups = keys.chunks(CHUNK).map(|chunk| {
             let jql = format!("key in ({})", chunk.join(","));
             let auth = &auth;
@@ -150,7 +154,10 @@ impl Logic for Epics {
         if let Some(list) = unlinked {
             out.push(json!({"group_name": "Unlinked", "epics": list}));
         }
-        json_output(json!({"project_key": project, "total_epics": epics.len(), "groups": out}))
+        json_output(
+            json!({"project_key": project, "total_epics": epics.len(), "groups": out,
+                           "note": scope_note(env)}),
+        )
     }
 }
 
@@ -162,11 +169,15 @@ impl Logic for Deps {
         let project = tri!(guard_project(env, &args.project_key));
         let (client, auth) = tri!(env.jira_call(ctx));
         let jql = format!("project = \"{project}\" ORDER BY updated DESC");
-        let issues = match search_up_to(client, &auth, &jql, &FIELDS, bound(args.max_issues)).await
-        {
-            Ok(v) => v,
-            Err(e) => return upstream_error(&e),
-        };
+        let mut issues =
+            match search_up_to(client, &auth, &jql, &FIELDS, bound(args.max_issues)).await {
+                Ok(v) => v,
+                Err(e) => return upstream_error(&e),
+            };
+        // Links into projects outside the filter are neither listed nor counted.
+        for i in &mut issues {
+            confine::issue(&env.jira_projects, i);
+        }
         let links: Vec<_> = issues
             .iter()
             .flat_map(|i| cross_links(i, &project))
@@ -175,6 +186,7 @@ impl Logic for Deps {
         json_output(json!({
             "project_key": project, "total_issues_scanned": issues.len(),
             "total_cross_project_links": total, "by_project": group_links(links),
+            "note": scope_note(env),
         }))
     }
 }
