@@ -118,7 +118,7 @@ pub(super) fn keys_file(dir: &Path) -> (String, String, String, String) {
         .iter_mut()
         .find(|r| r.id == "limited")
         .expect("record")
-        .per_minute = Some(2);
+        .per_minute = Some(1);
     mcp_atlassian::security::keyfile::save(&path, &records).expect("save");
     (writer, reader, limited, revoked)
 }
