@@ -452,7 +452,13 @@ pub async fn run_with_sandbox(
     if let Some(m) = app.metrics_addr() {
         println!("Metrics (Prometheus): http://{m}/metrics");
     }
-    tracing::info!(%addr, sandbox = %sandbox_addr, seed, "serving MCP over HTTP against the built-in sandbox");
+    tracing::info!(
+        %addr,
+        sandbox = %sandbox_addr,
+        metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics")),
+        seed,
+        "serving MCP over HTTP against the built-in sandbox"
+    );
     let result = serve_with_side_tasks(&config, app, env, shutdown).await;
     sandbox_stop.cancel();
     sandbox_task.await.context("sandbox task failed")??;

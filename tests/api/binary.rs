@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{DEADLINE, PROTOCOL, initialize_request, read_rpc_response};
+use crate::helpers::{DEADLINE, initialize_request, mcp_post, read_rpc_response};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_mcp-atlassian");
@@ -23,6 +23,8 @@ pub struct Binary {
     pub base: String,
     /// The `/metrics` URL, when the server logged one.
     pub metrics: Option<String>,
+    /// `http://<sandbox address>` with `--sandbox`.
+    pub sandbox: Option<String>,
     log: Arc<Mutex<Vec<String>>>,
     /// A client with the test deadline as its timeout.
     pub client: reqwest::Client,
@@ -122,7 +124,7 @@ fn launch(mut cmd: Command) -> Binary {
         .expect("spawned");
     let stderr = child.stderr.take().expect("stderr");
     let log = Arc::new(Mutex::new(Vec::new()));
-    let (tx, rx) = std::sync::mpsc::channel::<(String, Option<String>)>();
+    let (tx, rx) = std::sync::mpsc::channel::<[Option<String>; 3]>();
     let sink = log.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
@@ -131,14 +133,14 @@ fn launch(mut cmd: Command) -> Binary {
                 && v["message"]
                     .as_str()
                     .is_some_and(|m| m.starts_with("serving MCP over HTTP"))
-                && let Some(addr) = v["addr"].as_str()
             {
-                let _ = tx.send((addr.to_owned(), v["metrics"].as_str().map(str::to_owned)));
+                let field = |name: &str| v[name].as_str().map(str::to_owned);
+                let _ = tx.send([field("addr"), field("metrics"), field("sandbox")]);
             }
             sink.lock().expect("log").push(line);
         }
     });
-    let Ok((addr, metrics)) = rx.recv_timeout(DEADLINE) else {
+    let Ok([Some(addr), metrics, sandbox]) = rx.recv_timeout(DEADLINE) else {
         let _ = child.kill();
         let lines = log.lock().expect("log").join("\n");
         panic!("the server did not start:\n{lines}");
@@ -147,6 +149,7 @@ fn launch(mut cmd: Command) -> Binary {
         child,
         base: format!("http://{addr}"),
         metrics,
+        sandbox: sandbox.map(|s| format!("http://{s}")),
         log,
         client: reqwest::Client::builder()
             .timeout(DEADLINE)
@@ -202,21 +205,11 @@ impl Binary {
         session: Option<&str>,
         body: &Value,
     ) -> reqwest::RequestBuilder {
-        let mut req = self
-            .client
-            .post(self.url("/mcp"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .body(body.to_string());
-        if let Some(k) = key {
-            req = req.header("x-api-key", k);
+        let req = mcp_post(&self.client, &self.url("/mcp"), body, session);
+        match key {
+            Some(k) => req.header("x-api-key", k),
+            None => req,
         }
-        if let Some(s) = session {
-            req = req
-                .header("mcp-session-id", s)
-                .header("mcp-protocol-version", PROTOCOL);
-        }
-        req
     }
 
     /// `initialize` + `notifications/initialized`; the session id, or the refusal's status.
