@@ -133,10 +133,17 @@ pub async fn limit(State(state): State<Arc<LimitState>>, request: Request, next:
     if let Some(id) = &session {
         state.sessions.touch(id, request.method() == Method::POST);
     }
+    let deletes = request.method() == Method::DELETE;
     let response = match slot {
         Some(slot) => with_slot(slot, next.run(request)).await,
         None => next.run(request).await,
     };
+    if deletes
+        && response.status().is_success()
+        && let Some(id) = &session
+    {
+        state.sessions.forget(id);
+    }
     match (stream, busy) {
         (None, None) => response,
         guards => keep_until_body_ends(response, guards),

@@ -370,6 +370,12 @@ impl SessionTable {
         inner.forget_key_if_unused(key);
     }
 
+    /// Forgets session `id` now (its DELETE was answered), rather than when its transport
+    /// drops a moment later: a client that deleted a session may open the next one at once.
+    pub fn forget(&self, id: &str) {
+        self.remove(id);
+    }
+
     fn remove(&self, id: &str) {
         let key = {
             let mut inner = self.lock();
