@@ -54,8 +54,8 @@ pub struct StreamRefusal {
 
 struct Session {
     inbound: mpsc::Sender<ClientJsonRpcMessage>,
-    /// Refusals to answer on the stream.
-    notices: mpsc::Sender<String>,
+    /// Refusals to answer on the stream (a futures channel: it allocates only when used).
+    notices: futures::channel::mpsc::Sender<String>,
     cancel: CancellationToken,
     /// The session table's entry (owner, caps, idle clock), removed with the session.
     _entry: SessionEntry,
@@ -209,7 +209,7 @@ where
     let (in_tx, in_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOUND_CAPACITY);
     let (out_tx, out_rx) =
         futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOUND_CAPACITY);
-    let (notice_tx, notice_rx) = mpsc::channel::<String>(NOTICE_CAPACITY);
+    let (notice_tx, notice_rx) = futures::channel::mpsc::channel::<String>(NOTICE_CAPACITY);
     let cancel = bridge.shutdown.child_token();
     // Busy from the start: the session is its stream.
     let entry = slot.bind(&id, cancel.clone(), 1);
@@ -262,8 +262,7 @@ where
         Event::default().event("message").data(data)
     });
     // The stream ends with the service's messages; refusals only ride along.
-    let notices = ReceiverStream::new(notice_rx)
-        .map(|data| Some(Event::default().event("message").data(data)));
+    let notices = notice_rx.map(|data| Some(Event::default().event("message").data(data)));
     let merged = futures::stream::select(
         messages
             .map(Some)
@@ -335,7 +334,7 @@ where
             "Unsupported Media Type: send Content-Type: application/json",
         );
     }
-    let (inbound, notices) = match bridge.sessions.lock().get(&session_id) {
+    let (inbound, mut notices) = match bridge.sessions.lock().get(&session_id) {
         Some(s) => (s.inbound.clone(), s.notices.clone()),
         None => return session_not_found(),
     };
@@ -349,7 +348,7 @@ where
         Err(resp) => return resp,
     };
     if let Some(refusal) = parts.extensions.get::<StreamRefusal>() {
-        return refuse_on_stream(&message, refusal, &notices);
+        return refuse_on_stream(&message, refusal, &mut notices);
     }
     match &mut message {
         ClientJsonRpcMessage::Request(req) => {
@@ -371,7 +370,7 @@ where
 fn refuse_on_stream(
     message: &ClientJsonRpcMessage,
     refusal: &StreamRefusal,
-    notices: &mpsc::Sender<String>,
+    notices: &mut futures::channel::mpsc::Sender<String>,
 ) -> Response {
     if let ClientJsonRpcMessage::Request(req) = message {
         let answer = serde_json::json!({"jsonrpc": "2.0", "id": req.id, "error": refusal.error});
