@@ -25,7 +25,7 @@ use super::refusal::refused;
 use crate::mcp::errors::{forbidden, jsonrpc_error_response};
 use crate::mcp::sessions::{Owner, SessionTable};
 use crate::mcp::{Caller, ClientIp};
-use crate::security::keys::hash_key;
+use crate::security::keys::{hash_key, id_of};
 use crate::security::ratelimit::RateLimiter;
 use crate::security::{Denied, KeySet, KeyStore, Verified};
 use crate::telemetry::metrics;
@@ -173,12 +173,17 @@ async fn identify(
                 match keys.verify(key, now) {
                     Ok(v) => (Some(v), Some(hash_key(key))),
                     Err(denied) => {
-                        tracing::info!(client.ip = ?ip, reason = %denied, "refused API key");
+                        // An expired or revoked key matched its record: its id is known (an
+                        // unknown key's claimed id is the caller's text and is not logged).
+                        let known = matches!(denied, Denied::Expired | Denied::Revoked)
+                            .then(|| id_of(key).map(str::to_owned))
+                            .flatten();
+                        tracing::info!(client.ip = ?ip, api_key.id = known.as_deref(), reason = %denied, "refused API key");
                         metrics::record_auth_failure(denied_label(denied));
                         if let Some(ip) = ip {
                             state.limiter.record_failure(ip).await;
                         }
-                        return (None, Err(forbidden(&denied.to_string())));
+                        return (known, Err(forbidden(&denied.to_string())));
                     }
                 }
             }

@@ -65,8 +65,15 @@ async fn the_most_verbose_logs_carry_no_tool_arguments_or_results() {
 
 #[tokio::test]
 async fn every_access_line_names_the_client_ip_and_the_key_id_refusals_included() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys.toml");
+    let now = time::OffsetDateTime::now_utc();
+    let revoked =
+        mcp_atlassian::security::admin::create(&path, "gone", true, None, now).expect("created");
+    mcp_atlassian::security::admin::revoke(&path, "gone").expect("revoked");
     let s = start(&[
         ("MCP_API_KEY", KEY),
+        ("MCP_API_KEYS_FILE", path.to_str().expect("utf-8")),
         ("MCP_RATE_LIMIT_PER_MINUTE", "1"),
         ("MCP_RATE_LIMIT_IP_PER_MINUTE", "0"),
     ]);
@@ -90,10 +97,23 @@ async fn every_access_line_names_the_client_ip_and_the_key_id_refusals_included(
         .await
         .expect("sent");
     assert_eq!(limited.status(), 429);
-    s.wait_log("the 429's access line", |v| v["http.status_code"] == 429)
+    let refused_key = s
+        .post(Some(&revoked), None, &initialize_request(1))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused_key.status(), 403);
+    let line = s
+        .wait_log("the revoked key's access line", |v| {
+            v["message"] == "access" && v["api_key.id"] == "gone"
+        })
         .await;
+    assert_eq!(
+        line["http.status_code"], 403,
+        "a known key id is named on its refusal"
+    );
     let access = lines_where(&s.log(), |v| v["message"] == "access");
-    assert!(access.len() >= 5, "{access:?}");
+    assert!(access.len() >= 6, "{access:?}");
     for line in &access {
         assert_eq!(line["client.ip"], "127.0.0.1", "{line}");
     }
