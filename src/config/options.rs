@@ -188,7 +188,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         "idle-connection-timeout-secs",
         Some("60"),
         SERVER,
-        "seconds a connection may move no byte either way before it is closed; a request in flight is finished first (1-3600)",
+        "seconds a connection may move no byte either way before it is closed; a request in flight is finished first (1-3600, longer than MCP_SSE_KEEPALIVE_SECS)",
     ),
     opt(
         "MCP_MAX_SESSIONS",
