@@ -95,7 +95,12 @@ fn check_config_says_where_keys_come_from_and_whether_anyone_gets_in_without_one
     );
     let (_, out, _) = run_to_exit(
         &["check-config"],
-        &[("HOST", "0.0.0.0"), ("MCP_ALLOW_UNAUTHENTICATED", "true")],
+        &[
+            ("HOST", "0.0.0.0"),
+            ("MCP_ALLOW_UNAUTHENTICATED", "true"),
+            // A public bind needs its public name (the Host check), keys or not.
+            ("PUBLIC_BASE_URL", "https://mcp.example.com"),
+        ],
     );
     assert!(
         out.contains("allowed by MCP_ALLOW_UNAUTHENTICATED=true"),
