@@ -6,6 +6,7 @@
 
 pub mod errors;
 pub mod handler;
+pub mod session_manager;
 pub mod sessions;
 pub mod sse;
 

@@ -8,13 +8,13 @@
 //!
 //! Invariants: a session's entry lives exactly as long as its transport. The slot is reserved
 //! before the session exists (so a cap is never overshot) and handed to the session when it is
-//! created; the entry is removed when the transport drops, however the session ends (DELETE,
-//! idle expiry, revocation, shutdown). Closing a session means cancelling its token: the
+//! created; the entry is removed when the transport drops, however the session ends (idle
+//! expiry, revocation, shutdown; a DELETE removes it as soon as it is answered). Closing a session means cancelling its token: the
 //! transport then reports end-of-input and rmcp winds the session down.
 //!
-//! `CountingSessionManager` is rmcp's `LocalSessionManager` whose sessions take their slot from
-//! the request that creates them (a task-local set by the HTTP layer around that request) and
-//! whose transports carry the entry and the session gauge.
+//! The slot of a session the current request may create travels in a task-local set by the
+//! HTTP layer around that request ([`with_slot`], [`take_slot`]); the Streamable HTTP session
+//! manager (`session_manager.rs`) and the SSE bridge take it from there.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,21 +22,12 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures::Stream;
-use rmcp::RoleServer;
-use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
-use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
-use rmcp::transport::Transport;
-use rmcp::transport::common::server_side_http::ServerSseMessage;
-use rmcp::transport::streamable_http_server::session::EventStore;
-use rmcp::transport::streamable_http_server::session::local::{
-    LocalSessionManager, LocalSessionManagerError,
-};
-use rmcp::transport::streamable_http_server::{RestoreOutcome, SessionId, SessionManager};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SessionLimits;
-use crate::telemetry::metrics::{self, SessionGauge};
+use crate::telemetry::metrics;
+
+pub use super::session_manager::CountingSessionManager;
 
 /// Who opened a session; later messages must come from the same key (and, for legacy SSE,
 /// the same address).
@@ -476,158 +467,6 @@ pub async fn with_slot<F: Future>(slot: SessionSlot, fut: F) -> F::Output {
 /// The slot reserved for the current request, once.
 pub fn take_slot() -> Option<SessionSlot> {
     PENDING.try_with(|p| p.borrow_mut().take()).ok().flatten()
-}
-
-/// The transport of one Streamable HTTP session: counted by the gauge, registered in the
-/// table, and ended when the table cancels it.
-pub struct Counted<T> {
-    inner: T,
-    cancel: CancellationToken,
-    _entry: SessionEntry,
-    _gauge: SessionGauge,
-}
-
-impl<T: Transport<RoleServer>> Transport<RoleServer> for Counted<T> {
-    type Error = T::Error;
-
-    fn send(
-        &mut self,
-        item: TxJsonRpcMessage<RoleServer>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        self.inner.send(item)
-    }
-
-    fn receive(&mut self) -> impl Future<Output = Option<RxJsonRpcMessage<RoleServer>>> + Send {
-        let cancel = self.cancel.clone();
-        let next = self.inner.receive();
-        async move {
-            tokio::select! {
-                m = next => m,
-                // Closed by the table: end of input, so rmcp winds the session down.
-                () = cancel.cancelled() => None,
-            }
-        }
-    }
-
-    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        self.inner.close()
-    }
-}
-
-/// Why a Streamable HTTP session could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// rmcp's own error.
-    #[error(transparent)]
-    Local(#[from] LocalSessionManagerError),
-    /// The request had no reserved slot: sessions are only created through the HTTP layer
-    /// that checks the caps (fail closed).
-    #[error(
-        "no session slot was reserved for this request; sessions are created only by initialize through the HTTP layer"
-    )]
-    NoSlot,
-}
-
-/// `LocalSessionManager`, with sessions registered in the [`SessionTable`].
-pub struct CountingSessionManager {
-    inner: LocalSessionManager,
-}
-
-impl CountingSessionManager {
-    /// rmcp's local manager with its own idle timeout off: the table's sweep decides when a
-    /// session is idle, counting open streams as activity (rmcp's timer does not).
-    pub fn new() -> Self {
-        let mut inner = LocalSessionManager::default();
-        inner.session_config.keep_alive = None;
-        CountingSessionManager { inner }
-    }
-}
-
-impl Default for CountingSessionManager {
-    fn default() -> Self {
-        CountingSessionManager::new()
-    }
-}
-
-impl SessionManager for CountingSessionManager {
-    type Error = SessionError;
-    type Transport = Counted<<LocalSessionManager as SessionManager>::Transport>;
-
-    async fn create_session(&self) -> Result<(SessionId, Self::Transport), Self::Error> {
-        let slot = take_slot().ok_or(SessionError::NoSlot)?;
-        let (id, transport) = self.inner.create_session().await?;
-        let cancel = CancellationToken::new();
-        let entry = slot.bind(&id, cancel.clone(), 0);
-        Ok((
-            id,
-            Counted {
-                inner: transport,
-                cancel,
-                _entry: entry,
-                _gauge: SessionGauge::open("streamable_http"),
-            },
-        ))
-    }
-
-    async fn initialize_session(
-        &self,
-        id: &SessionId,
-        message: ClientJsonRpcMessage,
-    ) -> Result<ServerJsonRpcMessage, Self::Error> {
-        Ok(self.inner.initialize_session(id, message).await?)
-    }
-
-    async fn has_session(&self, id: &SessionId) -> Result<bool, Self::Error> {
-        Ok(self.inner.has_session(id).await?)
-    }
-
-    async fn close_session(&self, id: &SessionId) -> Result<(), Self::Error> {
-        Ok(self.inner.close_session(id).await?)
-    }
-
-    async fn create_stream(
-        &self,
-        id: &SessionId,
-        message: ClientJsonRpcMessage,
-    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.inner.create_stream(id, message).await?)
-    }
-
-    async fn accept_message(
-        &self,
-        id: &SessionId,
-        message: ClientJsonRpcMessage,
-    ) -> Result<(), Self::Error> {
-        Ok(self.inner.accept_message(id, message).await?)
-    }
-
-    async fn create_standalone_stream(
-        &self,
-        id: &SessionId,
-    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.inner.create_standalone_stream(id).await?)
-    }
-
-    async fn resume(
-        &self,
-        id: &SessionId,
-        last_event_id: String,
-    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.inner.resume(id, last_event_id).await?)
-    }
-
-    async fn restore_session(
-        &self,
-        _id: SessionId,
-    ) -> Result<RestoreOutcome<Self::Transport>, Self::Error> {
-        // No session store is configured: a session unknown here is gone (404), never
-        // recreated without its owner and slot.
-        Ok(RestoreOutcome::NotSupported)
-    }
-
-    fn event_store(&self) -> Option<Arc<dyn EventStore>> {
-        self.inner.event_store()
-    }
 }
 
 #[cfg(test)]
