@@ -215,7 +215,18 @@ fn main() -> ExitCode {
             }
             println!("# {}", app::preflight::credentials_line(&config));
             println!("# {} tools exposed", built.registry.len());
-            ExitCode::SUCCESS
+            match app::auth_report(&config) {
+                Ok(lines) => {
+                    for line in lines {
+                        println!("# {line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("mcp-atlassian: configuration error: {e}");
+                    ExitCode::from(CONFIG_ERROR)
+                }
+            }
         }
         None => {
             let sandbox = if cli.sandbox {
@@ -239,6 +250,11 @@ fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(code) => return code,
             };
+            // A configured keys file that cannot be read stops the start (never "no keys").
+            if let Err(e) = app::auth_report(&config) {
+                eprintln!("mcp-atlassian: configuration error: {e}");
+                return ExitCode::from(CONFIG_ERROR);
+            }
             // Inside the runtime: the gRPC trace exporter keeps its connection there.
             let installed = {
                 let _runtime = runtime.enter();

@@ -11,16 +11,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::atlassian::Atlassian;
 use crate::config::{Config, Deployment, ServerConfig, Transport};
-use crate::http::auth::AuthState;
 use crate::http::metrics::{MetricsState, metrics_router};
-use crate::http::router::MESSAGES_PATH;
 use crate::http::{HttpState, InFlight, Readiness, build_router};
+use crate::mcp::sessions::SessionTable;
 use crate::mcp::{AtlassianMcp, SseSessions, serve_stdio};
 use crate::sandbox::SandboxOptions;
 use crate::sandbox_mode;
@@ -83,6 +81,8 @@ pub struct AppHandle {
     pub in_flight: Arc<InFlight>,
     /// The API keys in force.
     pub keys: Arc<KeyStore>,
+    /// Open sessions of both HTTP transports.
+    pub sessions: Arc<SessionTable>,
     /// Where `/metrics` is served, when enabled.
     pub metrics_addr: Option<SocketAddr>,
 }
@@ -161,7 +161,12 @@ impl Application {
         let keys = tokio::task::spawn_blocking(move || security::load_keys(&sec))
             .await
             .context("the API keys loader failed")?
-            .context("cannot load the API keys; fix the file named above or point MCP_API_KEYS_FILE elsewhere")?;
+            .context("cannot load the API keys from MCP_API_KEYS_FILE; create it with mcp-atlassian keys create --id NAME (or write keys = [] to refuse every request), fix the file named above, or point MCP_API_KEYS_FILE elsewhere")?;
+        for line in
+            security::describe_auth(&config.security, config.server.host.is_loopback(), &keys)
+        {
+            tracing::info!("{line}");
+        }
         let keys = Arc::new(KeyStore::new(keys));
         let addr = SocketAddr::new(server.host, server.port);
         let listener = TcpListener::bind(addr).await.with_context(|| {
@@ -175,7 +180,7 @@ impl Application {
         let readiness = Arc::new(Readiness::default());
         let in_flight = Arc::new(InFlight::default());
         let streams_close = CancellationToken::new();
-        let limiter = match &config.security.redis_url {
+        let limiter = Arc::new(match &config.security.redis_url {
             Some(url) => RateLimiter::shared(
                 &config.security.limits,
                 url,
@@ -183,20 +188,18 @@ impl Application {
             )
             .map_err(anyhow::Error::msg)?,
             None => RateLimiter::local(&config.security.limits),
-        };
-        let auth = Arc::new(AuthState::new(
-            keys.clone(),
-            config.security.trusted_proxies.clone(),
-            limiter,
-            MESSAGES_PATH,
-        ));
+        });
+        let sessions = SessionTable::new(server.sessions);
         let (router, bridge) = build_router(HttpState {
             server: server.clone(),
             factory,
             readiness: readiness.clone(),
             in_flight: in_flight.clone(),
             streams_close: streams_close.clone(),
-            auth,
+            keys: keys.clone(),
+            limiter,
+            sessions: sessions.clone(),
+            trusted_proxies: config.security.trusted_proxies.clone(),
             log_access: config.security.log_access,
         });
         Ok(Application {
@@ -207,6 +210,7 @@ impl Application {
                 sse_sessions: bridge.sessions.clone(),
                 in_flight,
                 keys,
+                sessions,
                 metrics_addr: metrics.as_ref().and_then(|m| m.listener.local_addr().ok()),
             },
             streams_close,
@@ -242,26 +246,23 @@ impl Application {
             audit,
             metrics,
         } = self;
-        // Nagle off: a streamed response (the SSE answer to a POST /mcp) goes out as headers
-        // then a body chunk, and Nagle held the chunk back until the client's delayed ACK,
-        // about 40 ms per call (measured with scripts/bench.sh).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
         // Metrics stay scrapeable through the shutdown grace period; they stop last.
         let metrics_stop = CancellationToken::new();
         let metrics_task = metrics.map(|m| tokio::spawn(serve_metrics(m, metrics_stop.clone())));
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let mut serve_task = tokio::spawn(async move { serve.await });
+        let sweep_stop = CancellationToken::new();
+        let sweep = tokio::spawn(crate::http::upkeep::sweep_sessions(
+            handle.sessions.clone(),
+            handle.keys.clone(),
+            sweep_stop.clone(),
+        ));
+        let serve =
+            crate::http::serve::serve(listener, router, server.connections, shutdown.clone());
+        let mut serve_task = tokio::spawn(serve);
         tokio::select! {
             result = &mut serve_task => {
                 metrics_stop.cancel();
+                sweep_stop.cancel();
+                let _ = sweep.await;
                 return result.context("HTTP server task failed")?.context("HTTP server failed");
             }
             () = shutdown.cancelled() => {}
@@ -297,6 +298,8 @@ impl Application {
                 tracing::warn!("connections still open after the grace period; closed them");
             }
         }
+        sweep_stop.cancel();
+        let _ = sweep.await;
         if let Some((cancel, writer)) = audit {
             cancel.cancel();
             let _ = writer.await;
@@ -450,7 +453,13 @@ pub async fn run_with_sandbox(
     if let Some(m) = app.metrics_addr() {
         println!("Metrics (Prometheus): http://{m}/metrics");
     }
-    tracing::info!(%addr, sandbox = %sandbox_addr, seed, "serving MCP over HTTP against the built-in sandbox");
+    tracing::info!(
+        %addr,
+        sandbox = %sandbox_addr,
+        metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics")),
+        seed,
+        "serving MCP over HTTP against the built-in sandbox"
+    );
     let result = serve_with_side_tasks(&config, app, env, shutdown).await;
     sandbox_stop.cancel();
     sandbox_task.await.context("sandbox task failed")??;
@@ -494,6 +503,27 @@ pub fn tool_env_with(config: &Config, atlassian: Atlassian) -> Arc<ToolEnv> {
         attachments_dir: config.tools.attachments_dir.clone(),
         sla: config.tools.sla.clone(),
     })
+}
+
+/// Loads the API keys as the HTTP server will and says how requests are authenticated, one
+/// fact per line (for `check-config`, and checked before the server starts); the error says
+/// what to fix when a configured keys file is missing, unreadable, blank or broken.
+pub fn auth_report(config: &Config) -> Result<Vec<String>, String> {
+    if !config.server.transport.is_http() {
+        return Ok(vec![
+            "TRANSPORT=stdio: API keys do not apply (the client started this process)".into(),
+        ]);
+    }
+    let set = security::load_keys(&config.security).map_err(|e| {
+        format!(
+            "cannot load the API keys ({e}); create the file with mcp-atlassian keys create --id NAME (or write keys = [] to refuse every request), or point MCP_API_KEYS_FILE elsewhere"
+        )
+    })?;
+    Ok(security::describe_auth(
+        &config.security,
+        config.server.host.is_loopback(),
+        &set,
+    ))
 }
 
 /// What start-up builds beyond parsing; `check-config` runs the same.

@@ -29,7 +29,9 @@ pub use metrics::MetricsConfig;
 pub use otel::{OtelConfig, OtlpProtocol, TraceSampler};
 pub use reader::ConfigError;
 pub use security::{Cidr, RateLimits, SecurityConfig};
-pub use server::{AllowList, HostPattern, OriginPattern, ServerConfig, Transport};
+pub use server::{
+    AllowList, ConnectionLimits, HostPattern, OriginPattern, ServerConfig, SessionLimits, Transport,
+};
 pub use settings::{RawArgs, Settings, Source};
 pub use sla::SlaConfig;
 pub use tools::ToolsConfig;

@@ -88,6 +88,40 @@ pub struct ServerConfig {
     pub sse_keepalive: Duration,
     /// `MCP_SHUTDOWN_GRACE_SECS`, default 20 s.
     pub shutdown_grace: Duration,
+    /// Connection timeouts.
+    pub connections: ConnectionLimits,
+    /// Caps and idle expiry of MCP sessions and SSE streams.
+    pub sessions: SessionLimits,
+}
+
+/// How long a connection may take and stay idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// `MCP_HEADER_READ_TIMEOUT_SECS`, default 10 s: the whole request head must arrive
+    /// within it (HTTP/1), also when a kept-alive connection waits for its next request.
+    pub header_read_timeout: Duration,
+    /// `MCP_IDLE_CONNECTION_TIMEOUT_SECS`, default 60 s: no byte either way for this long and
+    /// the connection is shut down gracefully (a request in flight is answered first).
+    pub idle_timeout: Duration,
+}
+
+/// Caps on open MCP sessions and SSE streams, and when idle ones close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// `MCP_MAX_SESSIONS`, default 2000: Streamable HTTP and legacy SSE sessions together.
+    pub max_sessions: usize,
+    /// `MCP_MAX_SESSIONS_PER_KEY`, default 200.
+    pub max_sessions_per_key: usize,
+    /// `MCP_MAX_STREAMS`, default 2000: open `GET /sse` and `GET <streamable path>` streams.
+    pub max_streams: usize,
+    /// `MCP_MAX_STREAMS_PER_KEY`, default 100.
+    pub max_streams_per_key: usize,
+    /// `MCP_SESSION_IDLE_SECS`, default 300 s: a session with no open stream and no request
+    /// for this long is closed.
+    pub idle: Duration,
+    /// `MCP_STREAM_IDLE_SECS`, default 86400 s (`None` = 0, never): a session whose client
+    /// sent no message for this long is closed even while its stream is open.
+    pub stream_idle: Option<Duration>,
 }
 
 /// Paths the server owns besides the Streamable HTTP path.
@@ -135,6 +169,39 @@ impl ServerConfig {
         let max_body_bytes = r.u64_in("MCP_MAX_BODY_BYTES", 1024, 1 << 30) as usize;
         let sse_keepalive = Duration::from_secs(r.u64_in("MCP_SSE_KEEPALIVE_SECS", 1, 300));
         let shutdown_grace = Duration::from_secs(r.u64_in("MCP_SHUTDOWN_GRACE_SECS", 0, 3600));
+        let connections = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(r.u64_in(
+                "MCP_HEADER_READ_TIMEOUT_SECS",
+                1,
+                300,
+            )),
+            idle_timeout: Duration::from_secs(r.u64_in(
+                "MCP_IDLE_CONNECTION_TIMEOUT_SECS",
+                1,
+                3600,
+            )),
+        };
+        if connections.idle_timeout <= sse_keepalive {
+            r.invalid(
+                "MCP_IDLE_CONNECTION_TIMEOUT_SECS",
+                format!(
+                    "must be longer than MCP_SSE_KEEPALIVE_SECS ({} s): SSE keep-alives are what keeps a quiet stream's connection from counting as idle",
+                    sse_keepalive.as_secs()
+                ),
+            );
+        }
+        const MAX_CAP: u64 = 1_000_000;
+        let sessions = SessionLimits {
+            max_sessions: r.u64_in("MCP_MAX_SESSIONS", 1, MAX_CAP) as usize,
+            max_sessions_per_key: r.u64_in("MCP_MAX_SESSIONS_PER_KEY", 1, MAX_CAP) as usize,
+            max_streams: r.u64_in("MCP_MAX_STREAMS", 1, MAX_CAP) as usize,
+            max_streams_per_key: r.u64_in("MCP_MAX_STREAMS_PER_KEY", 1, MAX_CAP) as usize,
+            idle: Duration::from_secs(r.u64_in("MCP_SESSION_IDLE_SECS", 1, 86_400)),
+            stream_idle: match r.u64_in("MCP_STREAM_IDLE_SECS", 0, 604_800) {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            },
+        };
         ServerConfig {
             transport,
             host,
@@ -151,6 +218,8 @@ impl ServerConfig {
             max_body_bytes,
             sse_keepalive,
             shutdown_grace,
+            connections,
+            sessions,
         }
     }
 }
@@ -309,6 +378,22 @@ mod tests {
         assert_eq!(c.max_body_bytes, 4 * 1024 * 1024);
         assert_eq!(c.sse_keepalive, Duration::from_secs(15));
         assert_eq!(c.shutdown_grace, Duration::from_secs(20));
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.connections.idle_timeout, Duration::from_secs(60));
+        assert_eq!(
+            (
+                c.sessions.max_sessions,
+                c.sessions.max_sessions_per_key,
+                c.sessions.max_streams,
+                c.sessions.max_streams_per_key
+            ),
+            (2000, 200, 2000, 100)
+        );
+        assert_eq!(c.sessions.idle, Duration::from_secs(300));
+        assert_eq!(c.sessions.stream_idle, Some(Duration::from_secs(86_400)));
+        let (c, errs) = read(&[("MCP_STREAM_IDLE_SECS", "0")]);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(c.sessions.stream_idle, None, "0 means no limit");
     }
 
     #[test]
@@ -362,6 +447,19 @@ mod tests {
             })
         );
         assert_eq!(parse_origin_pattern("ftp://x"), None);
+    }
+
+    #[test]
+    fn an_idle_timeout_shorter_than_the_keepalive_is_refused() {
+        let (_, errs) = read(&[
+            ("MCP_SSE_KEEPALIVE_SECS", "30"),
+            ("MCP_IDLE_CONNECTION_TIMEOUT_SECS", "30"),
+        ]);
+        assert!(
+            errs[0].starts_with("MCP_IDLE_CONNECTION_TIMEOUT_SECS=")
+                && errs[0].contains("MCP_SSE_KEEPALIVE_SECS"),
+            "{errs:?}"
+        );
     }
 
     #[test]

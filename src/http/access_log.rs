@@ -1,100 +1,25 @@
-//! The access log: one structured line per HTTP request (`MCP_LOG_ACCESS`), with who
-//! (`client.ip`, `api_key.id`), what (`http.method`, `http.route`, `mcp.method`, `mcp.tool`,
-//! `mcp.session_id`, client name/version from `initialize`) and how (`http.status_code`,
-//! `duration_ms`, bytes out). Header values are stripped of control characters so a client
+//! The access log: one structured line per HTTP request (`MCP_LOG_ACCESS`), refusals
+//! included, with who (`client.ip`, `api_key.id` when known), what (`http.method`,
+//! `http.route`, `mcp.method`, `mcp.tool`, `mcp.session_id`, client name/version from
+//! `initialize`) and how (`http.status_code`, `duration_ms`, bytes out). Header values are stripped of control characters so a client
 //! cannot forge log lines; bodies, keys and tokens are never logged.
 
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{Method, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use serde::Deserialize;
 
-use super::auth::LoggedIdentity;
+pub use super::peek::{McpCallInfo, sanitize};
+use crate::mcp::ClientIp;
 
-/// What a JSON-RPC message says about itself, for the log.
-#[derive(Debug, Clone, Default)]
-pub struct McpCallInfo {
-    /// JSON-RPC method.
-    pub method: Option<String>,
-    /// Tool name of a `tools/call`.
-    pub tool: Option<String>,
-    /// Client name and version from `initialize`.
-    pub client: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Peek<'a> {
-    #[serde(borrow)]
-    method: Option<&'a str>,
-    #[serde(borrow)]
-    params: Option<PeekParams<'a>>,
-}
-
-#[derive(Deserialize)]
-struct PeekParams<'a> {
-    #[serde(borrow)]
-    name: Option<&'a str>,
-    #[serde(rename = "clientInfo", borrow)]
-    client_info: Option<PeekClient<'a>>,
-}
-
-#[derive(Deserialize)]
-struct PeekClient<'a> {
-    #[serde(borrow)]
-    name: Option<&'a str>,
-    #[serde(borrow)]
-    version: Option<&'a str>,
-}
-
-/// Printable ASCII only, at most 200 characters: safe to put in a log line.
-pub fn sanitize(raw: &str) -> String {
-    raw.chars().filter(|c| !c.is_control()).take(200).collect()
-}
-
-fn peek(bytes: &[u8]) -> McpCallInfo {
-    match serde_json::from_slice::<Peek<'_>>(bytes) {
-        Ok(p) => McpCallInfo {
-            method: p.method.map(sanitize),
-            tool: p.params.as_ref().and_then(|x| x.name).map(sanitize),
-            client: p
-                .params
-                .as_ref()
-                .and_then(|x| x.client_info.as_ref())
-                .map(|c| {
-                    sanitize(&format!(
-                        "{}/{}",
-                        c.name.unwrap_or("?"),
-                        c.version.unwrap_or("?")
-                    ))
-                }),
-        },
-        Err(_) => McpCallInfo::default(),
-    }
-}
-
-/// Inner layer on MCP routes (inside the body limit): reads what the JSON-RPC body says about
-/// itself and passes the body on unchanged.
-pub async fn peek_mcp(request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
-    let (mut parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(b) => b,
-        // Let the transport answer the broken body the way it does.
-        Err(_) => Bytes::new(),
-    };
-    let info = peek(&bytes);
-    parts.extensions.insert(info.clone());
-    let mut response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    response.extensions_mut().insert(info);
-    response
+/// The API key id that a request acted as (or presented, when refused after the key was
+/// known), for the access log: a response extension set by the key check.
+#[derive(Debug, Clone)]
+pub struct LoggedIdentity {
+    /// API key id.
+    pub api_key_id: Option<String>,
 }
 
 /// Outer layer: times the request and writes the line.
@@ -122,6 +47,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let response = next.run(request).await;
     let who = response.extensions().get::<LoggedIdentity>();
+    let client_ip = response.extensions().get::<ClientIp>().map(|c| c.0);
     let call = response.extensions().get::<McpCallInfo>();
     let bytes_out = response
         .headers()
@@ -141,7 +67,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
     tracing::info!(
         target: "mcp_atlassian::access",
         request_id,
-        client.ip = who.and_then(|w| w.client_ip).map(|ip| ip.to_string()).unwrap_or_default(),
+        client.ip = client_ip.map(|ip| ip.to_string()).unwrap_or_default(),
         api_key.id = who.and_then(|w| w.api_key_id.clone()).unwrap_or_default(),
         http.method = %method,
         http.route = path,
@@ -156,28 +82,4 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         "access"
     );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_cannot_forge_log_lines() {
-        assert_eq!(
-            sanitize("curl\n{\"level\":\"ERROR\"}\r"),
-            "curl{\"level\":\"ERROR\"}"
-        );
-        assert_eq!(sanitize(&"x".repeat(500)).len(), 200);
-    }
-
-    #[test]
-    fn the_method_tool_and_client_are_read_from_json_rpc() {
-        let call = peek(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"jira_search","arguments":{"jql":"x"}}}"#);
-        assert_eq!(call.method.as_deref(), Some("tools/call"));
-        assert_eq!(call.tool.as_deref(), Some("jira_search"));
-        let init = peek(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"clientInfo":{"name":"cursor","version":"1.2"}}}"#);
-        assert_eq!(init.client.as_deref(), Some("cursor/1.2"));
-        assert!(peek(b"not json").method.is_none());
-    }
 }

@@ -1,78 +1,57 @@
-//! Client identification on MCP routes: the client IP (behind trusted proxies), the API key
-//! (`X-API-Key`, 403 with a JSON body when missing or wrong), and the binding of Streamable
-//! HTTP sessions to the key that opened them.
+//! The API key check on MCP routes, from the headers alone (no body is read before it): the
+//! key (`X-API-Key`, 403 with a JSON-RPC error and no `WWW-Authenticate` when missing or
+//! wrong), the failed-key budget of the client IP, and the session the request names.
 //!
-//! The caller's identity leaves here as typed request extensions (`ClientIp`, `Caller`); the
-//! key itself is never stored, logged or passed on.
+//! A session belongs to the key that opened it. A legacy SSE `POST /messages/` without a key
+//! acts as its session's key — re-verified against the key store as it is now, so a revoked,
+//! expired or rotated-past-grace key is refused on its next message — and must come from the
+//! address that opened the session. With no key source configured at all, requests are
+//! anonymous; a configured source that lists no usable key refuses everything.
+//!
+//! The caller's identity leaves here as typed request extensions (`Caller`, [`Identity`]);
+//! the key itself is never stored, logged or passed on (only its SHA-256, for re-checks).
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::net::IpAddr;
+use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use time::OffsetDateTime;
 
-use super::access_log::McpCallInfo;
-use super::guard::forbidden;
-use crate::config::Cidr;
-use crate::mcp::{Caller, ClientIp, NoKeyPresented};
-use crate::security::ratelimit::{Denial, RateLimiter, Refusal};
-use crate::security::{KeyStore, client_ip};
+use super::access_log::LoggedIdentity;
+use super::refusal::refused;
+use crate::mcp::errors::{forbidden, jsonrpc_error_response};
+use crate::mcp::sessions::{Owner, SessionTable};
+use crate::mcp::{Caller, ClientIp};
+use crate::security::keys::{hash_key, id_of};
+use crate::security::ratelimit::RateLimiter;
+use crate::security::{Denied, KeySet, KeyStore, Verified};
 use crate::telemetry::metrics;
 
 /// Header clients send the API key in.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// The key id that served a request, for the access log (a response extension).
-#[derive(Debug, Clone)]
-pub struct LoggedIdentity {
-    /// Client IP.
-    pub client_ip: Option<std::net::IpAddr>,
-    /// API key id.
-    pub api_key_id: Option<String>,
+/// Who a request acts as, for the rate limits and session caps after the body is read.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// Key id, credential hash and client IP (the owner of any session it opens).
+    pub owner: Owner,
+    /// The key's own (minute, hour) budgets from the keys file.
+    pub own_limits: (Option<u32>, Option<u32>),
 }
 
-/// What the auth middleware needs.
+/// What the key check needs.
 pub struct AuthState {
     /// Live keys.
     pub keys: Arc<KeyStore>,
-    /// Proxies whose forwarding headers are believed.
-    pub trusted_proxies: Vec<Cidr>,
-    /// Streamable HTTP session id → key id that opened it.
-    sessions: Mutex<HashMap<String, Option<String>>>,
-    /// Path of the SSE message endpoint (exempt from needing a key header).
+    /// Open sessions and their owners.
+    pub sessions: Arc<SessionTable>,
+    /// The failed-key budget (shared with the request budgets' backend).
+    pub limiter: Arc<RateLimiter>,
+    /// Path of the SSE message endpoint (its POSTs may go without a key header).
     pub messages_path: &'static str,
-    /// Request budgets.
-    pub limiter: RateLimiter,
-}
-
-/// Bound on remembered session bindings; the oldest half is forgotten past it, which only
-/// means such a session is no longer tied to its key (the key is still checked).
-const MAX_BINDINGS: usize = 100_000;
-
-impl AuthState {
-    /// New state over a key store.
-    pub fn new(
-        keys: Arc<KeyStore>,
-        trusted_proxies: Vec<Cidr>,
-        limiter: RateLimiter,
-        messages_path: &'static str,
-    ) -> Self {
-        AuthState {
-            keys,
-            trusted_proxies,
-            sessions: Mutex::new(HashMap::new()),
-            messages_path,
-            limiter,
-        }
-    }
-
-    fn bindings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<String>>> {
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 fn key_in_query(request: &Request) -> bool {
@@ -91,144 +70,252 @@ fn key_in_query(request: &Request) -> bool {
     })
 }
 
-/// The middleware: resolves the client IP, checks the key, binds sessions.
+/// The `session_id` of a POST to the SSE message endpoint.
+pub fn sse_session_id<'a>(request: &'a Request, messages_path: &str) -> Option<&'a str> {
+    if request.method() != Method::POST
+        || !request
+            .uri()
+            .path()
+            .starts_with(messages_path.trim_end_matches('/'))
+    {
+        return None;
+    }
+    request.uri().query()?.split('&').find_map(|pair| {
+        pair.strip_prefix("session_id=")
+            .filter(|v| !v.is_empty() && v.len() <= 64)
+    })
+}
+
+/// The `Mcp-Session-Id` a request names.
+pub fn streamable_session_id(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The middleware: checks the key, then hands [`Caller`] and [`Identity`] on.
 pub async fn authenticate(
     State(state): State<Arc<AuthState>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let ip = peer.map(|p| client_ip(p, request.headers(), &state.trusted_proxies));
-    if let Some(ip) = ip {
-        request.extensions_mut().insert(ClientIp(ip));
-    }
-    if key_in_query(&request) {
-        metrics::record_auth_failure("key_in_url");
-        return forbidden(
-            "send the API key in the X-API-Key header, not in the URL (URLs end up in logs)",
-        );
-    }
-    // Counted: every POST (one MCP message) and every new SSE stream; not keep-alives.
-    let counted = request.method() == Method::POST
-        || (request.method() == Method::GET && request.uri().path() == "/sse");
-    if counted
-        && let Some(ip) = ip
-        && let Err(r) = state.limiter.check_ip(ip).await
-    {
-        return refused(&r, &request);
-    }
-    let keys = state.keys.snapshot();
-    let presented = request
-        .headers()
-        .get(API_KEY_HEADER)
-        .map(|v| v.to_str().map(str::trim));
-    if presented.is_some()
-        && !keys.is_empty()
-        && let Some(ip) = ip
-        && let Err(d) = state.limiter.check_failures(ip)
-    {
-        return refused(&Refusal::Over(d), &request);
-    }
-    let mut key_limits = (None, None);
-    let caller = if keys.is_empty() {
-        Caller::default()
-    } else {
-        match presented {
-            Some(Ok(key)) if !key.is_empty() => match keys.verify(key, OffsetDateTime::now_utc()) {
-                Ok(v) => {
-                    state.keys.touch(&v.id);
-                    key_limits = (v.per_minute, v.per_hour);
-                    Caller {
-                        api_key_id: Some(v.id),
-                        read_only: v.read_only,
-                    }
-                }
-                Err(denied) => {
-                    tracing::info!(client.ip = ?ip, reason = %denied, "refused API key");
-                    metrics::record_auth_failure(denied_label(denied));
-                    if let Some(ip) = ip {
-                        state.limiter.record_failure(ip);
-                    }
-                    return forbidden(&denied.to_string());
-                }
-            },
-            Some(_) => {
-                metrics::record_auth_failure("missing");
-                return forbidden("the X-API-Key header is empty or not valid text");
-            }
-            None if request
-                .uri()
-                .path()
-                .starts_with(state.messages_path.trim_end_matches('/'))
-                && request.method() == Method::POST =>
-            {
-                // Some SSE clients drop custom headers on these POSTs; the session decides.
-                request.extensions_mut().insert(NoKeyPresented);
-                Caller::default()
-            }
-            None => {
-                metrics::record_auth_failure("missing");
-                return forbidden(&crate::security::Denied::Missing.to_string());
-            }
+    let ip = request.extensions().get::<ClientIp>().map(|c| c.0);
+    let asked = Asked::of(&request, state.messages_path);
+    let (key_id, outcome) = identify(&state, asked, ip).await;
+    let mut response = match outcome {
+        Ok((caller, identity)) => {
+            request.extensions_mut().insert(caller);
+            request.extensions_mut().insert(identity);
+            next.run(request).await
         }
+        Err(refusal) => refusal,
     };
-    // Streamable HTTP: a session belongs to the key that opened it.
-    let session = request
-        .headers()
-        .get("mcp-session-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(id) = &session
-        && let Some(bound) = state.bindings().get(id)
-        && *bound != caller.api_key_id
-    {
-        metrics::record_auth_failure("session_mismatch");
-        return forbidden("this MCP session belongs to another API key; initialize a new session");
-    }
-    if counted
-        && let Some(id) = &caller.api_key_id
-        && let Err(r) = state.limiter.check_key(id, key_limits).await
-    {
-        return refused(&r, &request);
-    }
-    let is_delete = request.method() == Method::DELETE;
-    let key_id = caller.api_key_id.clone();
-    request.extensions_mut().insert(caller);
-    let mut response = next.run(request).await;
-    match (
-        &session,
-        response
-            .headers()
-            .get("mcp-session-id")
-            .and_then(|v| v.to_str().ok()),
-    ) {
-        (None, Some(new_id)) => {
-            let mut b = state.bindings();
-            if b.len() >= MAX_BINDINGS {
-                let drop: Vec<String> = b.keys().take(MAX_BINDINGS / 2).cloned().collect();
-                for k in drop {
-                    b.remove(&k);
-                }
-            }
-            b.insert(new_id.to_owned(), key_id.clone());
-        }
-        (Some(id), _) if is_delete && response.status().is_success() => {
-            state.bindings().remove(id);
-        }
-        _ => {}
-    }
-    response.extensions_mut().insert(LoggedIdentity {
-        client_ip: ip,
-        api_key_id: key_id,
-    });
+    response
+        .extensions_mut()
+        .insert(LoggedIdentity { api_key_id: key_id });
     response
 }
 
-fn denied_label(d: crate::security::Denied) -> &'static str {
-    use crate::security::Denied;
+/// What a request presents, read from its head (owned: the check awaits the limiter).
+struct Asked {
+    key_in_query: bool,
+    /// `None`: no header; `Some(None)`: a header that is not text.
+    key: Option<Option<String>>,
+    sse_session: Option<String>,
+    streamable_session: Option<String>,
+}
+
+impl Asked {
+    fn of(request: &Request, messages_path: &str) -> Asked {
+        Asked {
+            key_in_query: key_in_query(request),
+            key: request
+                .headers()
+                .get(API_KEY_HEADER)
+                .map(|v| v.to_str().ok().map(|k| k.trim().to_owned())),
+            sse_session: sse_session_id(request, messages_path).map(str::to_owned),
+            streamable_session: streamable_session_id(request).map(str::to_owned),
+        }
+    }
+}
+
+/// The key id (when known, also for a refusal) and either who the request acts as or the
+/// refusal.
+async fn identify(
+    state: &AuthState,
+    asked: Asked,
+    ip: Option<IpAddr>,
+) -> (Option<String>, Result<(Caller, Identity), Response>) {
+    if asked.key_in_query {
+        metrics::record_auth_failure("key_in_url");
+        return (
+            None,
+            Err(forbidden(
+                "send the API key in the X-API-Key header, not in the URL (URLs end up in logs)",
+            )),
+        );
+    }
+    let keys = state.keys.snapshot();
+    let sse_session = asked.sse_session.as_deref();
+    let streamable_session = asked.streamable_session.as_deref();
+    let now = OffsetDateTime::now_utc();
+    let (verified, credential) = if !keys.requires_key() {
+        (None, None)
+    } else {
+        match asked.key.as_ref().map(|k| k.as_deref()) {
+            Some(Some(key)) if !key.is_empty() => {
+                if let Some(ip) = ip
+                    && let Err(r) = state.limiter.check_failures(ip).await
+                {
+                    return (None, Err(refused(&r, None)));
+                }
+                match keys.verify(key, now) {
+                    Ok(v) => (Some(v), Some(hash_key(key))),
+                    Err(denied) => {
+                        // An expired or revoked key matched its record: its id is known (an
+                        // unknown key's claimed id is the caller's text and is not logged).
+                        let known = matches!(denied, Denied::Expired | Denied::Revoked)
+                            .then(|| id_of(key).map(str::to_owned))
+                            .flatten();
+                        tracing::info!(client.ip = ?ip, api_key.id = known.as_deref(), reason = %denied, "refused API key");
+                        metrics::record_auth_failure(denied_label(denied));
+                        if let Some(ip) = ip {
+                            state.limiter.record_failure(ip).await;
+                        }
+                        return (known, Err(forbidden(&denied.to_string())));
+                    }
+                }
+            }
+            Some(_) => {
+                metrics::record_auth_failure("missing");
+                return (
+                    None,
+                    Err(forbidden("the X-API-Key header is empty or not valid text")),
+                );
+            }
+            // Some SSE clients drop custom headers on these POSTs: the session's own key
+            // decides, as the key store holds it now.
+            None => match sse_session {
+                Some(id) => match session_key(state, &keys, id, now) {
+                    Ok(found) => found,
+                    Err(refusal) => return (None, Err(refusal)),
+                },
+                None => {
+                    metrics::record_auth_failure("missing");
+                    return (None, Err(forbidden(&Denied::Missing.to_string())));
+                }
+            },
+        }
+    };
+    let key_id: Option<Arc<str>> = verified.as_ref().map(|v| Arc::from(v.id.as_str()));
+    let logged = key_id.as_deref().map(str::to_owned);
+    if let Some(v) = &verified {
+        state.keys.touch(&v.id);
+    }
+    if let Err(refusal) = check_sessions(
+        state,
+        &key_id,
+        credential,
+        ip,
+        streamable_session,
+        sse_session,
+    ) {
+        return (logged, Err(refusal));
+    }
+    let caller = Caller {
+        api_key_id: logged.clone(),
+        read_only: verified.as_ref().is_some_and(|v| v.read_only),
+    };
+    let identity = Identity {
+        owner: Owner {
+            key_id,
+            credential,
+            client_ip: ip,
+        },
+        own_limits: verified
+            .as_ref()
+            .map_or((None, None), |v| (v.per_minute, v.per_hour)),
+    };
+    (logged, Ok((caller, identity)))
+}
+
+/// The key that owns SSE session `id`, verified now.
+#[allow(clippy::result_large_err)]
+fn session_key(
+    state: &AuthState,
+    keys: &KeySet,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<(Option<Verified>, Option<[u8; 32]>), Response> {
+    let Some(owner) = state.sessions.owner(id) else {
+        return Err(jsonrpc_error_response(
+            axum::http::StatusCode::NOT_FOUND,
+            "Not Found: no open SSE session has this session_id; open a new one with GET /sse",
+        ));
+    };
+    let (Some(key_id), Some(credential)) = (owner.key_id.as_deref(), owner.credential) else {
+        metrics::record_auth_failure("missing");
+        return Err(forbidden(&Denied::Missing.to_string()));
+    };
+    match keys.verify_hash(key_id, &credential, now) {
+        Ok(v) => Ok((Some(v), Some(credential))),
+        Err(denied) => {
+            metrics::record_auth_failure(denied_label(denied));
+            Err(forbidden(&format!(
+                "the API key that opened this SSE session is no longer valid ({denied}); open a new session with GET /sse and a valid key"
+            )))
+        }
+    }
+}
+
+/// A named session must belong to this key (and, for legacy SSE, this address).
+#[allow(clippy::result_large_err)]
+fn check_sessions(
+    state: &AuthState,
+    key_id: &Option<Arc<str>>,
+    credential: Option<[u8; 32]>,
+    ip: Option<IpAddr>,
+    streamable: Option<&str>,
+    sse: Option<&str>,
+) -> Result<(), Response> {
+    if let Some(id) = streamable
+        && let Some(owner) = state.sessions.owner(id)
+    {
+        if owner.key_id != *key_id {
+            metrics::record_auth_failure("session_mismatch");
+            return Err(forbidden(
+                "this MCP session belongs to another API key; initialize a new session",
+            ));
+        }
+        if let Some(c) = credential {
+            state.sessions.refresh_credential(id, c);
+        }
+    }
+    if let Some(id) = sse
+        && let Some(owner) = state.sessions.owner(id)
+    {
+        // A session id is not a credential: a message must come from where the session was
+        // opened and, when it carries a key, with the key that opened it.
+        if owner.client_ip.is_some() && owner.client_ip != ip {
+            return Err(forbidden(
+                "this SSE session was opened from another address; open a new one with GET /sse",
+            ));
+        }
+        if owner.key_id != *key_id {
+            metrics::record_auth_failure("session_mismatch");
+            return Err(forbidden(
+                "this SSE session belongs to another API key; open a new one with GET /sse",
+            ));
+        }
+        if let Some(c) = credential {
+            state.sessions.refresh_credential(id, c);
+        }
+    }
+    Ok(())
+}
+
+fn denied_label(d: Denied) -> &'static str {
     match d {
         Denied::Missing => "missing",
         Denied::Unknown => "unknown",
@@ -237,85 +324,48 @@ fn denied_label(d: crate::security::Denied) -> &'static str {
     }
 }
 
-/// The `scope` label of a budget.
-fn scope_label(limit: &str) -> &'static str {
-    match limit {
-        "key_per_minute" => "key_minute",
-        "key_per_hour" => "key_hour",
-        "ip_per_minute" => "ip_minute",
-        "ip_per_hour" => "ip_hour",
-        _ => "auth_failures",
-    }
-}
-
-/// Answers a refused request; a refusal over a budget is counted, and so is the tool call it
-/// carried (when the peeked body names a registered tool).
-fn refused(r: &Refusal, request: &Request) -> Response {
-    match r {
-        Refusal::Over(d) => {
-            metrics::record_rate_limited(scope_label(d.limit));
-            if let Some(tool) = request
-                .extensions()
-                .get::<McpCallInfo>()
-                .filter(|c| c.method.as_deref() == Some("tools/call"))
-                .and_then(|c| c.tool.as_deref())
-                .and_then(metrics::known_tool)
-            {
-                metrics::record_tool_call(tool, "rate_limited", None);
-            }
-            too_many(d)
-        }
-        Refusal::Unavailable => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"error": "unavailable", "reason": "the shared rate limiter (Redis) is unreachable and MCP_RATE_LIMIT_REDIS_FAILURE=closed; retry shortly"})),
-        )
-            .into_response(),
-    }
-}
-
-/// 429 with `Retry-After`, the IETF `RateLimit-Policy` / `RateLimit` headers and a JSON body
-/// naming the limit.
-fn too_many(d: &Denial) -> Response {
-    let secs = (d.retry_after.as_secs() + u64::from(d.retry_after.subsec_nanos() > 0)).max(1);
-    let body = serde_json::json!({
-        "error": "rate_limited",
-        "reason": format!("over the {} limit of {} per {} s; retry after {} s", d.limit, d.quota, d.window_secs, secs),
-        "limit": d.limit,
-        "retry_after_secs": secs,
-    });
-    let mut response =
-        (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-    let h = response.headers_mut();
-    for (name, value) in [
-        ("retry-after", secs.to_string()),
-        (
-            "ratelimit-policy",
-            format!("\"{}\";q={};w={}", d.limit, d.quota, d.window_secs),
-        ),
-        ("ratelimit", format!("\"{}\";r=0;t={}", d.limit, secs)),
-    ] {
-        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn r(method: Method, uri: &str) -> Request {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .expect("request")
+    }
+
     #[test]
     fn keys_in_the_query_string_are_recognised() {
-        let r = |uri: &str| {
-            Request::builder()
-                .uri(uri)
-                .body(axum::body::Body::empty())
-                .expect("request")
-        };
-        assert!(key_in_query(&r("/mcp?api_key=abc")));
-        assert!(key_in_query(&r("/sse?x=1&Key=abc")));
-        assert!(!key_in_query(&r("/messages/?session_id=abc")));
-        assert!(!key_in_query(&r("/mcp")));
+        assert!(key_in_query(&r(Method::GET, "/mcp?api_key=abc")));
+        assert!(key_in_query(&r(Method::GET, "/sse?x=1&Key=abc")));
+        assert!(!key_in_query(&r(Method::POST, "/messages/?session_id=abc")));
+        assert!(!key_in_query(&r(Method::GET, "/mcp")));
+    }
+
+    #[test]
+    fn the_sse_session_id_is_read_only_from_message_posts() {
+        let m = "/messages/";
+        assert_eq!(
+            sse_session_id(&r(Method::POST, "/messages/?session_id=ab12"), m),
+            Some("ab12")
+        );
+        assert_eq!(
+            sse_session_id(&r(Method::POST, "/messages?x=1&session_id=ab12"), m),
+            Some("ab12")
+        );
+        assert_eq!(
+            sse_session_id(&r(Method::GET, "/messages/?session_id=ab12"), m),
+            None
+        );
+        assert_eq!(
+            sse_session_id(&r(Method::POST, "/mcp?session_id=ab12"), m),
+            None
+        );
+        assert_eq!(
+            sse_session_id(&r(Method::POST, "/messages/?session_id="), m),
+            None
+        );
     }
 }

@@ -155,6 +155,7 @@ mod tests {
                 record("forever", true, None),
             ],
             default_key: Some(hash_key("x")),
+            required: true,
         };
         let mut out = String::new();
         render_key_metrics(&set, now, &mut out);

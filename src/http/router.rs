@@ -1,15 +1,15 @@
 //! The axum router and the whole middleware stack, readable in one function.
 //!
-//! Order, outermost first: request id → HTTP metrics → access log → Host/Origin check → body limit →
-//! (JSON-RPC peek for the log) → client IP + API key + session binding → MCP transports.
-//! Rate limits slot in before the key check as they land (DESIGN.md §2). `/healthz` and
-//! `/readyz` sit outside the MCP layers: no key, no upstream call.
+//! Order, outermost first: request id → HTTP metrics → trace span → access log → client IP
+//! (trusted proxies) → Host/Origin check → body limit → API key and session ownership (from
+//! the headers: no body is read before the key passed) → JSON-RPC peek → budgets and session
+//! caps (they count by method) → in-flight count → MCP transports. `/healthz` and `/readyz`
+//! sit outside the MCP layers: no key, no upstream call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -20,14 +20,21 @@ use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
-use super::access_log::{access_log, peek_mcp};
+use super::access_log::access_log;
 use super::auth::{AuthState, authenticate};
+use super::client_addr::{ClientAddr, resolve_client_ip};
 use super::guard::{HostOriginGuard, host_origin_guard};
+use super::guarded::keep_until_body_ends;
 use super::health::{Readiness, healthz, readyz};
+use super::limits::{LimitState, limit};
 use super::metrics::http_metrics;
-use crate::config::ServerConfig;
-use crate::mcp::errors::jsonrpc_error_response;
+use super::peek::peek_mcp;
+use crate::config::{Cidr, ServerConfig};
+use crate::mcp::errors::{jsonrpc_error_response, refusal};
+use crate::mcp::sessions::SessionTable;
 use crate::mcp::{SseBridge, StreamableOptions, sse, streamable_service};
+use crate::security::KeyStore;
+use crate::security::ratelimit::RateLimiter;
 
 /// Path of the legacy SSE message endpoint, as the reference server serves it.
 pub const MESSAGES_PATH: &str = "/messages/";
@@ -79,8 +86,14 @@ pub struct HttpState<H> {
     pub in_flight: Arc<InFlight>,
     /// Cancelled when open streams must close (after in-flight requests finished).
     pub streams_close: CancellationToken,
-    /// API keys, trusted proxies and session bindings.
-    pub auth: Arc<AuthState>,
+    /// The API keys in force.
+    pub keys: Arc<KeyStore>,
+    /// Request and failed-key budgets.
+    pub limiter: Arc<RateLimiter>,
+    /// Open sessions of both transports, their owners and caps.
+    pub sessions: Arc<SessionTable>,
+    /// `MCP_TRUSTED_PROXIES`.
+    pub trusted_proxies: Vec<Cidr>,
     /// `MCP_LOG_ACCESS`.
     pub log_access: bool,
 }
@@ -120,19 +133,29 @@ where
         .route(MESSAGES_PATH, post(sse::post_message::<H>))
         .route("/messages", post(sse::post_message::<H>))
         .with_state(bridge.clone());
-    let mut mcp_routes = streamable_routes
+    let limits = Arc::new(LimitState {
+        limiter: state.limiter.clone(),
+        sessions: state.sessions.clone(),
+        streamable_path: Arc::from(server.streamable_http_path.as_str()),
+        stateful: !server.stateless,
+        messages_path: MESSAGES_PATH,
+    });
+    let auth = Arc::new(AuthState {
+        keys: state.keys.clone(),
+        sessions: state.sessions.clone(),
+        limiter: state.limiter.clone(),
+        messages_path: MESSAGES_PATH,
+    });
+    let mcp_routes = streamable_routes
         .merge(sse_routes)
         .layer(middleware::from_fn_with_state(
             state.in_flight.clone(),
             track_in_flight,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.auth.clone(),
-            authenticate,
-        ));
-    // The peek also names the tool of a request refused by a rate limit, for the metrics.
-    mcp_routes = mcp_routes.layer(middleware::from_fn(peek_mcp));
-    let mcp_routes = mcp_routes
+        .layer(middleware::from_fn_with_state(limits, limit))
+        // Inside the key check: nothing reads a body before the key passed.
+        .layer(middleware::from_fn(peek_mcp))
+        .layer(middleware::from_fn_with_state(auth, authenticate))
         .layer(RequestBodyLimitLayer::new(server.max_body_bytes))
         .layer(middleware::from_fn(json_payload_too_large))
         .layer(middleware::from_fn_with_state(guard, host_origin_guard));
@@ -144,7 +167,11 @@ where
     let mut router = Router::new()
         .merge(mcp_routes)
         .merge(health_routes)
-        .fallback(not_found);
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            ClientAddr::new(state.trusted_proxies.clone()),
+            resolve_client_ip,
+        ));
     if state.log_access {
         router = router.layer(middleware::from_fn(access_log));
     }
@@ -168,11 +195,13 @@ async fn not_found(request: Request) -> Response {
         request.method(),
         request.uri().path()
     );
-    (
+    refusal(
         StatusCode::NOT_FOUND,
-        axum::Json(serde_json::json!({"error": "not_found", "reason": reason})),
+        "not_found",
+        &reason,
+        None,
+        serde_json::Map::new(),
     )
-        .into_response()
 }
 
 /// Counts POSTs (the requests that run tools) until their response is complete.
@@ -188,27 +217,7 @@ async fn track_in_flight(
     let guard = InFlightGuard(in_flight);
     let response = next.run(request).await;
     // A streamed response is only complete when its body ends: keep the guard alive with it.
-    let (parts, body) = response.into_parts();
-    let body = Body::from_stream(GuardedBody {
-        inner: body.into_data_stream(),
-        _guard: guard,
-    });
-    Response::from_parts(parts, body)
-}
-
-struct GuardedBody<S> {
-    inner: S,
-    _guard: InFlightGuard,
-}
-
-impl<S: futures::Stream + Unpin> futures::Stream for GuardedBody<S> {
-    type Item = S::Item;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::pin::Pin::new(&mut self.inner).poll_next(cx)
-    }
+    keep_until_body_ends(response, guard)
 }
 
 /// tower-http answers an oversized body with a plain-text 413; clients get JSON everywhere.

@@ -1,4 +1,9 @@
 //! JSON bodies for transport-level errors, so every 4xx a client gets is machine-readable.
+//!
+//! Refusals (403, 429, 503, …) are JSON-RPC error objects, so every SDK shows their reason
+//! (the Python SDK 2.x, and with it FastMCP and ADK, only surfaces a JSON-RPC error from a
+//! non-2xx body); the descriptive fields (`reason`, `limit`, `retry_after_secs`) stay beside
+//! it at the top level for scripts and dashboards.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -41,11 +46,90 @@ pub fn parse_client_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Respon
     })
 }
 
-/// 403 with a JSON body and no `WWW-Authenticate` (a 401 would start OAuth in clients).
-pub fn forbidden(reason: &str) -> Response {
+/// JSON-RPC error code of a 403 refusal (implementation-defined range).
+pub const CODE_FORBIDDEN: i64 = -32003;
+/// JSON-RPC error code of a 429 refusal.
+pub const CODE_RATE_LIMITED: i64 = -32004;
+/// JSON-RPC error code of a 503 refusal (capacity, shutdown, shared limiter down).
+pub const CODE_UNAVAILABLE: i64 = -32005;
+
+/// A refusal: `status` with a JSON-RPC error whose message starts with what happened (the
+/// `kind`, e.g. `forbidden`) and says why, answering request `id` when it is known; `extra`
+/// fields go beside `reason` at the top level and into `error.data`.
+pub fn refusal(
+    status: StatusCode,
+    kind: &str,
+    reason: &str,
+    id: Option<serde_json::Value>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Response {
+    let code = match status {
+        StatusCode::FORBIDDEN => CODE_FORBIDDEN,
+        StatusCode::TOO_MANY_REQUESTS => CODE_RATE_LIMITED,
+        StatusCode::SERVICE_UNAVAILABLE => CODE_UNAVAILABLE,
+        StatusCode::NOT_FOUND => -32001,
+        StatusCode::BAD_REQUEST => -32600,
+        _ => -32000,
+    };
+    let label = kind.replace('_', " ");
+    let mut data = extra.clone();
+    data.insert("status".into(), status.as_u16().into());
+    data.insert("kind".into(), kind.into());
+    let mut body = serde_json::Map::new();
+    body.insert("jsonrpc".into(), "2.0".into());
+    body.insert("id".into(), id.unwrap_or(serde_json::Value::Null));
+    body.insert(
+        "error".into(),
+        serde_json::json!({"code": code, "message": format!("{label}: {reason}"), "data": data}),
+    );
+    body.insert("reason".into(), reason.into());
+    body.extend(extra);
     (
-        StatusCode::FORBIDDEN,
-        axum::Json(serde_json::json!({"error": "forbidden", "reason": reason})),
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::Value::Object(body).to_string(),
     )
         .into_response()
+}
+
+/// 403 with a JSON-RPC error body and no `WWW-Authenticate` (a 401 would start OAuth in
+/// clients).
+pub fn forbidden(reason: &str) -> Response {
+    refusal(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        reason,
+        None,
+        serde_json::Map::new(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refusal_is_a_json_rpc_error_that_keeps_its_descriptive_fields() {
+        let mut extra = serde_json::Map::new();
+        extra.insert("limit".into(), "key_per_minute".into());
+        let r = refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "retry in 3 s",
+            Some(serde_json::json!(7)),
+            extra,
+        );
+        assert_eq!(r.status(), 429);
+        let bytes = axum::body::to_bytes(r.into_body(), 4096)
+            .await
+            .expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(v["jsonrpc"], "2.0");
+        assert_eq!(v["id"], 7);
+        assert_eq!(v["error"]["code"], CODE_RATE_LIMITED);
+        assert_eq!(v["error"]["message"], "rate limited: retry in 3 s");
+        assert_eq!(v["error"]["data"]["limit"], "key_per_minute");
+        assert_eq!(v["reason"], "retry in 3 s");
+        assert_eq!(v["limit"], "key_per_minute");
+    }
 }

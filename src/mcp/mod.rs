@@ -6,6 +6,7 @@
 
 pub mod errors;
 pub mod handler;
+pub mod session_manager;
 pub mod sessions;
 pub mod sse;
 
@@ -23,11 +24,7 @@ pub use handler::{AtlassianMcp, implementation};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub std::net::IpAddr);
 
-/// Marks a request that presented no API key while keys are configured; only a POST to an
-/// SSE session's message endpoint may proceed like that, on the strength of its session.
-#[derive(Debug, Clone, Copy)]
-pub struct NoKeyPresented;
-pub use sse::{SseBridge, SseSessions};
+pub use sse::{SseBridge, SseSessions, StreamRefusal};
 
 /// How the Streamable HTTP endpoint behaves.
 #[derive(Debug, Clone)]

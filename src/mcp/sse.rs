@@ -5,8 +5,12 @@
 //! `endpoint` with the POST path, and every server message follows as `event: message`.
 //! `POST /messages/?session_id=…` feeds a message into that session and answers 202.
 //! Invariant: a session lives exactly as long as its stream. When the client goes away, the
-//! server shuts down, or the service ends, the stream's guard cancels the service task and
-//! removes the session, so a later POST for it gets 404.
+//! server shuts down, the service ends, or the session table closes it (idle, key no longer
+//! valid), the stream's guard cancels the service task and removes the session, so a later
+//! POST for it gets 404. Who may post to a session (its key, re-verified on every message,
+//! and its address) is decided by the HTTP layer from the [`SessionTable`] entry.
+//!
+//! [`SessionTable`]: super::sessions::SessionTable
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -26,21 +30,35 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use super::errors::{forbidden, jsonrpc_error_response, parse_client_message};
-use super::{Caller, ClientIp, NoKeyPresented};
+use super::errors::{jsonrpc_error_response, parse_client_message, refusal};
+use super::sessions::{SessionEntry, take_slot};
 
 /// Outbound queue depth per session; a client that stops reading stalls only its own session.
 const OUTBOUND_CAPACITY: usize = 64;
 /// Inbound queue depth per session.
 const INBOUND_CAPACITY: usize = 64;
+/// Queue depth of refusals answered on the stream (see [`StreamRefusal`]).
+const NOTICE_CAPACITY: usize = 8;
+
+/// A refusal of a `POST /messages/` request (over a budget) that is answered on the session's
+/// stream as the JSON-RPC error for that request id, with `202 Accepted` on the POST: SSE
+/// clients read answers from the stream, and the Python SDK stops sending altogether after a
+/// non-2xx POST. Only the session's own key reaches this (the HTTP layer checked it).
+#[derive(Debug, Clone)]
+pub struct StreamRefusal {
+    /// The status the refusal has over HTTP (used when it cannot go on the stream).
+    pub status: StatusCode,
+    /// The JSON-RPC error object (`code`, `message`, `data`).
+    pub error: serde_json::Value,
+}
 
 struct Session {
     inbound: mpsc::Sender<ClientJsonRpcMessage>,
+    /// Refusals to answer on the stream (a futures channel: it allocates only when used).
+    notices: futures::channel::mpsc::Sender<String>,
     cancel: CancellationToken,
-    /// Who opened the session: later messages act as this caller.
-    caller: Caller,
-    /// From where it was opened: messages from elsewhere are refused.
-    client_ip: Option<ClientIp>,
+    /// The session table's entry (owner, caps, idle clock), removed with the session.
+    _entry: SessionEntry,
 }
 
 /// Live SSE sessions, shared by the `GET /sse` and `POST /messages/` handlers.
@@ -157,7 +175,13 @@ where
     H: rmcp::ServerHandler + Send + Sync + 'static,
 {
     if bridge.shutdown.is_cancelled() {
-        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"error": "shutting_down", "reason": "the server is shutting down; reconnect to another instance"}))).into_response();
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down; reconnect to another instance",
+            None,
+            serde_json::Map::new(),
+        );
     }
     let accepts = request
         .headers()
@@ -171,24 +195,31 @@ where
             "Not Acceptable: GET /sse must accept text/event-stream",
         );
     }
+    // The HTTP layer reserved room for this session against the caps; without it, no session.
+    let Some(slot) = take_slot() else {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "no session slot was reserved for this request; retry shortly",
+            None,
+            serde_json::Map::new(),
+        );
+    };
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (in_tx, in_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOUND_CAPACITY);
     let (out_tx, out_rx) =
         futures::channel::mpsc::channel::<ServerJsonRpcMessage>(OUTBOUND_CAPACITY);
+    let (notice_tx, notice_rx) = futures::channel::mpsc::channel::<String>(NOTICE_CAPACITY);
     let cancel = bridge.shutdown.child_token();
-    let caller = request
-        .extensions()
-        .get::<Caller>()
-        .cloned()
-        .unwrap_or_default();
-    let client_ip = request.extensions().get::<ClientIp>().copied();
+    // Busy from the start: the session is its stream.
+    let entry = slot.bind(&id, cancel.clone(), 1);
     bridge.sessions.lock().insert(
         id.clone(),
         Session {
             inbound: in_tx,
+            notices: notice_tx,
             cancel: cancel.clone(),
-            caller,
-            client_ip,
+            _entry: entry,
         },
     );
     bridge.sessions.tasks.fetch_add(1, Ordering::SeqCst);
@@ -230,8 +261,18 @@ where
         });
         Event::default().event("message").data(data)
     });
+    // The stream ends with the service's messages; refusals only ride along.
+    let notices = notice_rx.map(|data| Some(Event::default().event("message").data(data)));
+    let merged = futures::stream::select(
+        messages
+            .map(Some)
+            .chain(futures::stream::once(async { None })),
+        notices,
+    )
+    .take_while(|e| std::future::ready(e.is_some()))
+    .filter_map(std::future::ready);
     let stream = futures::stream::once(async move { endpoint })
-        .chain(messages)
+        .chain(merged)
         .take_until(cancel.cancelled_owned())
         .map(move |event| {
             let _keep = &guard;
@@ -293,29 +334,10 @@ where
             "Unsupported Media Type: send Content-Type: application/json",
         );
     }
-    let (inbound, session_caller, session_ip) = match bridge.sessions.lock().get(&session_id) {
-        Some(s) => (s.inbound.clone(), s.caller.clone(), s.client_ip),
+    let (inbound, mut notices) = match bridge.sessions.lock().get(&session_id) {
+        Some(s) => (s.inbound.clone(), s.notices.clone()),
         None => return session_not_found(),
     };
-    // A session id is not a credential: a message must come from where the session was
-    // opened and, when it carries a key, with the key that opened it.
-    if let (Some(opened), Some(now)) = (session_ip, parts.extensions.get::<ClientIp>())
-        && opened != *now
-    {
-        return forbidden(
-            "this SSE session was opened from another address; open a new one with GET /sse",
-        );
-    }
-    if parts.extensions.get::<NoKeyPresented>().is_none()
-        && let Some(caller) = parts.extensions.get::<Caller>()
-        && caller.api_key_id != session_caller.api_key_id
-    {
-        return forbidden(
-            "this SSE session belongs to another API key; open a new one with GET /sse",
-        );
-    }
-    let mut parts = parts;
-    parts.extensions.insert(session_caller);
     // The body limit layer above has already capped the size; this only collects it.
     let bytes = match axum::body::to_bytes(Body::new(body), usize::MAX).await {
         Ok(b) => b,
@@ -325,6 +347,9 @@ where
         Ok(m) => m,
         Err(resp) => return resp,
     };
+    if let Some(refusal) = parts.extensions.get::<StreamRefusal>() {
+        return refuse_on_stream(&message, refusal, &mut notices);
+    }
     match &mut message {
         ClientJsonRpcMessage::Request(req) => {
             req.request.extensions_mut().insert(parts);
@@ -338,6 +363,28 @@ where
         return session_not_found();
     }
     (StatusCode::ACCEPTED, "Accepted").into_response()
+}
+
+/// Answers a refused request on the stream (202), or over HTTP when it has no id or the
+/// stream's queue is full.
+fn refuse_on_stream(
+    message: &ClientJsonRpcMessage,
+    refusal: &StreamRefusal,
+    notices: &mut futures::channel::mpsc::Sender<String>,
+) -> Response {
+    if let ClientJsonRpcMessage::Request(req) = message {
+        let answer = serde_json::json!({"jsonrpc": "2.0", "id": req.id, "error": refusal.error});
+        if notices.try_send(answer.to_string()).is_ok() {
+            return (StatusCode::ACCEPTED, "Accepted").into_response();
+        }
+    }
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": refusal.error});
+    (
+        refusal.status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn body_error(e: axum::Error) -> Response {

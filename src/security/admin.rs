@@ -185,7 +185,7 @@ mod tests {
         assert!(!text.contains(&key), "the key itself is never stored");
         let set = KeySet {
             records: keyfile::load(&path).expect("load"),
-            default_key: None,
+            ..KeySet::default()
         };
         assert!(set.verify(&key, now).is_ok());
         let listing = list(&path, now).expect("list");
@@ -196,7 +196,7 @@ mod tests {
         let new = rotate(&path, "cursor", Duration::from_secs(60), now).expect("rotated");
         let set = KeySet {
             records: keyfile::load(&path).expect("load"),
-            default_key: None,
+            ..KeySet::default()
         };
         assert!(
             set.verify(&key, now).is_ok(),
@@ -212,7 +212,7 @@ mod tests {
         revoke(&path, "cursor").expect("revoked");
         let set = KeySet {
             records: keyfile::load(&path).expect("load"),
-            default_key: None,
+            ..KeySet::default()
         };
         assert!(set.verify(&new, now).is_err());
         assert!(list(&path, now).expect("list").contains("revoked"));

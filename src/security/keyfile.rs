@@ -36,8 +36,9 @@ pub enum KeyFileError {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileRepr {
+    /// `None` when the file does not mention `keys` at all (blank, or comments only).
     #[serde(default)]
-    keys: Vec<KeyRepr>,
+    keys: Option<Vec<KeyRepr>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -94,11 +95,18 @@ fn format_time(t: Option<OffsetDateTime>) -> Option<String> {
     t.and_then(|t| t.format(&Rfc3339).ok())
 }
 
-/// Parses the file's text.
+/// Parses the file's text; a file that does not mention `keys` is an empty list.
 pub fn parse(text: &str) -> Result<Vec<KeyRecord>, String> {
+    parse_declared(text).map(|(records, _)| records)
+}
+
+/// Parses the file's text; the flag says whether it declares its keys at all (`[[keys]]`
+/// tables or `keys = []`), as opposed to being blank or only comments.
+fn parse_declared(text: &str) -> Result<(Vec<KeyRecord>, bool), String> {
     let repr: FileRepr = toml::from_str(text).map_err(|e| e.to_string().trim().to_owned())?;
+    let declared = repr.keys.is_some();
     let mut out: Vec<KeyRecord> = Vec::new();
-    for k in repr.keys {
+    for k in repr.keys.unwrap_or_default() {
         if !valid_id(&k.id) {
             return Err(format!(
                 "key id {:?} must be 1-32 lower-case letters, digits or -",
@@ -142,31 +150,33 @@ pub fn parse(text: &str) -> Result<Vec<KeyRecord>, String> {
             id: k.id,
         });
     }
-    Ok(out)
+    Ok((out, declared))
 }
 
 /// Renders records as the file's text.
 pub fn render(records: &[KeyRecord]) -> Result<String, String> {
     let repr = FileRepr {
-        keys: records
-            .iter()
-            .map(|r| KeyRepr {
-                id: r.id.clone(),
-                hash: format!("sha256:{}", to_hex(&r.hash)),
-                previous_hash: r.previous_hash.map(|h| format!("sha256:{}", to_hex(&h))),
-                previous_valid_until: format_time(r.previous_valid_until),
-                created: format_time(r.created),
-                expires: format_time(r.expires),
-                scopes: if r.write {
-                    default_scopes()
-                } else {
-                    vec!["read".into()]
-                },
-                enabled: r.enabled,
-                rate_limit_per_minute: r.per_minute,
-                rate_limit_per_hour: r.per_hour,
-            })
-            .collect(),
+        keys: Some(
+            records
+                .iter()
+                .map(|r| KeyRepr {
+                    id: r.id.clone(),
+                    hash: format!("sha256:{}", to_hex(&r.hash)),
+                    previous_hash: r.previous_hash.map(|h| format!("sha256:{}", to_hex(&h))),
+                    previous_valid_until: format_time(r.previous_valid_until),
+                    created: format_time(r.created),
+                    expires: format_time(r.expires),
+                    scopes: if r.write {
+                        default_scopes()
+                    } else {
+                        vec!["read".into()]
+                    },
+                    enabled: r.enabled,
+                    rate_limit_per_minute: r.per_minute,
+                    rate_limit_per_hour: r.per_hour,
+                })
+                .collect(),
+        ),
     };
     let body = toml::to_string(&repr).map_err(|e| e.to_string())?;
     Ok(format!(
@@ -174,7 +184,28 @@ pub fn render(records: &[KeyRecord]) -> Result<String, String> {
     ))
 }
 
-/// Reads and parses the file; a missing file is an empty key list.
+/// What the server reads: the file must exist and declare its keys. A missing, blank or
+/// comment-only file is an error (a configured key source never degrades to "no keys", which
+/// would mean anonymous access); `keys = []` is an intentionally empty list.
+pub fn load_required(path: &Path) -> Result<Vec<KeyRecord>, KeyFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let invalid = |reason: String| KeyFileError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
+    match parse_declared(&text).map_err(invalid)? {
+        (records, true) => Ok(records),
+        (_, false) => Err(invalid(
+            "declares no keys (the file is blank or only comments); add one with mcp-atlassian keys create --id NAME, or write keys = [] to refuse every request".into(),
+        )),
+    }
+}
+
+/// Reads and parses the file for the `keys` commands; a missing file is an empty key list
+/// (the first `keys create` makes it).
 pub fn load(path: &Path) -> Result<Vec<KeyRecord>, KeyFileError> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse(&text).map_err(|reason| KeyFileError::Invalid {
@@ -341,11 +372,27 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_file_is_an_empty_key_list() {
+    fn a_missing_file_is_an_empty_key_list_for_the_keys_commands() {
         assert!(
             load(Path::new("/nonexistent/keys.toml"))
                 .expect("ok")
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_server_refuses_a_missing_blank_or_undeclared_file_but_takes_keys_equals_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys.toml");
+        assert!(matches!(load_required(&path), Err(KeyFileError::Io { .. })));
+        for text in ["", "  \n", "# only a comment\n"] {
+            std::fs::write(&path, text).expect("write");
+            let err = load_required(&path).expect_err("not declared").to_string();
+            assert!(err.contains("keys = []"), "{err}");
+        }
+        save(&path, &[]).expect("saved");
+        assert!(load_required(&path).expect("declared empty").is_empty());
+        save(&path, &[rec("alice")]).expect("saved");
+        assert_eq!(load_required(&path).expect("one key").len(), 1);
     }
 }

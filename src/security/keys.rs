@@ -128,7 +128,7 @@ pub struct Verified {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     /// No `X-API-Key` header.
-    #[error("missing API key: send it in the X-API-Key header")]
+    #[error("missing API key: send your key in the X-API-Key header")]
     Missing,
     /// No key matches.
     #[error("unknown API key")]
@@ -148,7 +148,13 @@ pub struct KeySet {
     pub records: Vec<KeyRecord>,
     /// Hash of `MCP_API_KEY`.
     pub default_key: Option<[u8; 32]>,
+    /// A key source is configured (`MCP_API_KEY` or `MCP_API_KEYS_FILE`): then an empty set
+    /// refuses every request; it never means anonymous access.
+    pub required: bool,
 }
+
+/// Id of the `MCP_API_KEY` key.
+pub const DEFAULT_KEY_ID: &str = "default";
 
 impl KeySet {
     /// True when no key is configured (the endpoints are open).
@@ -156,27 +162,47 @@ impl KeySet {
         self.records.is_empty() && self.default_key.is_none()
     }
 
+    /// True when requests need a key: a key source is configured, even if it lists none.
+    pub fn requires_key(&self) -> bool {
+        self.required || !self.is_empty()
+    }
+
     /// Checks a presented key at time `now`.
     pub fn verify(&self, presented: &str, now: OffsetDateTime) -> Result<Verified, Denied> {
         let hash = hash_key(presented);
-        if let Some(d) = &self.default_key
-            && same(d, &hash)
+        if self.default_key.as_ref().is_some_and(|d| same(d, &hash)) {
+            return self.verify_hash(DEFAULT_KEY_ID, &hash, now);
+        }
+        let Some(id) = id_of(presented) else {
+            return Err(Denied::Unknown);
+        };
+        self.verify_hash(id, &hash, now)
+    }
+
+    /// Checks the key with SHA-256 `hash` that claims id `id`, at time `now`: what a session
+    /// re-checks on every message and at every key reload, without holding the key itself.
+    pub fn verify_hash(
+        &self,
+        id: &str,
+        hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Verified, Denied> {
+        if id == DEFAULT_KEY_ID
+            && let Some(d) = &self.default_key
+            && same(d, hash)
         {
             return Ok(Verified {
-                id: "default".into(),
+                id: DEFAULT_KEY_ID.into(),
                 read_only: false,
                 per_minute: None,
                 per_hour: None,
             });
         }
-        let Some(id) = id_of(presented) else {
-            return Err(Denied::Unknown);
-        };
         let Some(rec) = self.records.iter().find(|r| r.id == id) else {
             return Err(Denied::Unknown);
         };
-        let current = same(&rec.hash, &hash);
-        let previous = rec.previous_hash.as_ref().is_some_and(|p| same(p, &hash))
+        let current = same(&rec.hash, hash);
+        let previous = rec.previous_hash.as_ref().is_some_and(|p| same(p, hash))
             && rec.previous_valid_until.is_some_and(|until| now < until);
         if !current && !previous {
             return Err(Denied::Unknown);
@@ -201,6 +227,7 @@ impl KeySet {
 pub struct KeyStore {
     current: RwLock<Arc<KeySet>>,
     last_used: std::sync::Mutex<(std::collections::HashMap<String, OffsetDateTime>, bool)>,
+    changed: tokio::sync::Notify,
 }
 
 impl KeyStore {
@@ -209,7 +236,13 @@ impl KeyStore {
         KeyStore {
             current: RwLock::new(Arc::new(set)),
             last_used: Default::default(),
+            changed: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Resolves after the next [`KeyStore::replace`] (for re-checking open sessions at once).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     /// The keys in force now.
@@ -226,6 +259,7 @@ impl KeyStore {
             .current
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
+        self.changed.notify_waiters();
     }
 
     /// Notes that key `id` was just used.
@@ -312,6 +346,7 @@ mod tests {
         let set = KeySet {
             records: vec![rec.clone()],
             default_key: Some(hash_key("the-default-key-123")),
+            required: true,
         };
         assert_eq!(
             set.verify(&key, now),
@@ -336,7 +371,7 @@ mod tests {
         assert_eq!(
             KeySet {
                 records: vec![expired],
-                default_key: None
+                ..KeySet::default()
             }
             .verify(&key, now),
             Err(Denied::Expired)
@@ -346,7 +381,7 @@ mod tests {
         assert_eq!(
             KeySet {
                 records: vec![revoked],
-                default_key: None
+                ..KeySet::default()
             }
             .verify(&key, now),
             Err(Denied::Revoked)
@@ -363,9 +398,15 @@ mod tests {
         rec.previous_valid_until = Some(now + Duration::hours(1));
         let set = KeySet {
             records: vec![rec],
-            default_key: None,
+            ..KeySet::default()
         };
         assert!(set.verify(&old, now).is_ok());
+        assert!(set.verify_hash("bot", &hash_key(&old), now).is_ok());
+        assert_eq!(
+            set.verify_hash("bot", &hash_key(&old), now + Duration::hours(2)),
+            Err(Denied::Unknown),
+            "a session opened with the old key is refused once the grace ends"
+        );
         assert!(set.verify(&new, now).is_ok());
         assert_eq!(
             set.verify(&old, now + Duration::hours(2)),

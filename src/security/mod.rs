@@ -19,16 +19,59 @@ pub use keys::{Denied, KeySet, KeyStore, Verified};
 
 use crate::config::SecurityConfig;
 
-/// Loads the configured keys (keys file + `MCP_API_KEY`).
+/// Loads the configured keys (keys file + `MCP_API_KEY`). A configured keys file that is
+/// missing, unreadable, blank or broken is an error, never "no keys".
 pub fn load_keys(cfg: &SecurityConfig) -> Result<KeySet, keyfile::KeyFileError> {
     let records = match &cfg.api_keys_file {
-        Some(p) => keyfile::load(p)?,
+        Some(p) => keyfile::load_required(p)?,
         None => Vec::new(),
     };
     Ok(KeySet {
         records,
         default_key: keys::default_key_hash(cfg.api_key.as_ref()),
+        required: cfg.has_keys(),
     })
+}
+
+/// How requests are authenticated, in one line per fact, for `check-config` and the start
+/// log: where keys come from, how many are usable, and whether anonymous access is possible.
+pub fn describe_auth(cfg: &SecurityConfig, loopback_bind: bool, set: &KeySet) -> Vec<String> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut out = Vec::new();
+    if let Some(p) = &cfg.api_keys_file {
+        let usable = set
+            .records
+            .iter()
+            .filter(|r| r.enabled && r.expires.is_none_or(|e| now < e))
+            .count();
+        out.push(format!(
+            "API keys file {}: {} listed, {usable} usable (reloaded on change; a missing or broken file keeps the last good keys)",
+            p.display(),
+            set.records.len()
+        ));
+    }
+    if cfg.api_key.is_some() {
+        out.push("MCP_API_KEY: one key, id default".into());
+    }
+    if set.requires_key() {
+        if !set.records.iter().any(|r| r.enabled) && set.default_key.is_none() {
+            out.push("no usable API key: every MCP request is refused (403)".into());
+        } else {
+            out.push("every MCP request needs a valid X-API-Key; anonymous access is off".into());
+        }
+    } else if loopback_bind {
+        out.push(
+            "no API key configured: anonymous access, allowed because HOST is loopback".into(),
+        );
+    } else if cfg.allow_unauthenticated {
+        out.push(
+            "no API key configured: anonymous access, allowed by MCP_ALLOW_UNAUTHENTICATED=true"
+                .into(),
+        );
+    } else {
+        out.push("no API key configured: anonymous access".into());
+    }
+    out
 }
 
 fn fingerprint(path: &PathBuf) -> Option<(SystemTime, u64)> {
@@ -37,8 +80,9 @@ fn fingerprint(path: &PathBuf) -> Option<(SystemTime, u64)> {
 }
 
 /// Reloads the keys file when it changes (polled every `every`) or when `reload` fires
-/// (SIGHUP). A file that does not parse keeps the previous keys and is logged once per
-/// change. Open sessions are untouched: they keep their bound key id.
+/// (SIGHUP). A file that is missing, blank or does not parse keeps the previous keys and is
+/// logged once per change. Open sessions are re-checked by their owner after each reload
+/// ([`KeyStore::changed`]): those whose key no longer verifies are closed.
 pub async fn watch_keys(
     cfg: SecurityConfig,
     store: Arc<KeyStore>,

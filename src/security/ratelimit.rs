@@ -1,6 +1,7 @@
 //! Request budgets per API key and per client IP (a minute and an hour window, both must
 //! pass), and a per-IP budget of failed key attempts that, once spent, makes even a correct
-//! key from that IP wait (slows brute force). In-process GCRA via `governor`.
+//! key from that IP wait (slows brute force). In-process GCRA via `governor`, or shared by
+//! all replicas through Redis (`redis_limit`) with the in-process budgets as fallback.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,7 +16,7 @@ use governor::{Quota, RateLimiter as Gcra};
 
 use secrecy::SecretString;
 
-use super::redis_limit::{Pair, RedisLimiter};
+use super::redis_limit::{Pair, RedisLimiter, Unreachable};
 use crate::config::RateLimits;
 
 type Keyed<K> = Gcra<K, DefaultKeyedStateStore<K>, DefaultClock>;
@@ -213,8 +214,8 @@ impl From<Denial> for Refusal {
     }
 }
 
-/// The request budgets: in-process, or shared through Redis with the in-process limiter as
-/// fallback. Failed-key budgets are always per process.
+/// The request budgets and the failed-key budget: in-process, or shared through Redis with
+/// the in-process limiter as fallback.
 pub struct RateLimiter {
     local: LocalLimiter,
     redis: Option<RedisLimiter>,
@@ -255,6 +256,26 @@ impl RateLimiter {
         self.fallbacks.load(Ordering::Relaxed)
     }
 
+    /// Notes Redis's answer (or its absence): logs once per outage and counts each miss.
+    fn redis_answered<T>(&self, result: Result<T, Unreachable>) -> Option<T> {
+        match result {
+            Ok(v) => {
+                if self.redis_down.swap(false, Ordering::Relaxed) {
+                    tracing::info!("Redis reachable again; rate limits are shared across replicas");
+                }
+                Some(v)
+            }
+            Err(e) => {
+                if !self.redis_down.swap(true, Ordering::Relaxed) {
+                    tracing::error!(error = %e, fail_closed = self.fail_closed, "rate-limit Redis unreachable");
+                }
+                self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                crate::telemetry::metrics::record_rate_limit_backend_error();
+                None
+            }
+        }
+    }
+
     async fn shared_check(
         &self,
         pair: Pair,
@@ -264,25 +285,10 @@ impl RateLimiter {
         let Some(redis) = &self.redis else {
             return local(&self.local).map_err(Refusal::from);
         };
-        match redis.check(pair, subject).await {
-            Ok(decision) => {
-                if self.redis_down.swap(false, Ordering::Relaxed) {
-                    tracing::info!("Redis reachable again; rate limits are shared across replicas");
-                }
-                decision.map_err(Refusal::from)
-            }
-            Err(e) => {
-                if !self.redis_down.swap(true, Ordering::Relaxed) {
-                    tracing::error!(error = %e, fail_closed = self.fail_closed, "rate-limit Redis unreachable");
-                }
-                self.fallbacks.fetch_add(1, Ordering::Relaxed);
-                crate::telemetry::metrics::record_rate_limit_backend_error();
-                if self.fail_closed {
-                    Err(Refusal::Unavailable)
-                } else {
-                    local(&self.local).map_err(Refusal::from)
-                }
-            }
+        match self.redis_answered(redis.check(pair, subject).await) {
+            Some(decision) => decision.map_err(Refusal::from),
+            None if self.fail_closed => Err(Refusal::Unavailable),
+            None => local(&self.local).map_err(Refusal::from),
         }
     }
 
@@ -319,13 +325,41 @@ impl RateLimiter {
         self.shared_check(pair, id, |l| l.check_key(id, own)).await
     }
 
-    /// See [`LocalLimiter::check_failures`].
-    pub fn check_failures(&self, ip: IpAddr) -> Result<(), Denial> {
-        self.local.check_failures(ip)
+    /// Refuses any key from an IP whose failed attempts used up this minute's budget, on
+    /// every replica when Redis is configured (see [`LocalLimiter::check_failures`]).
+    pub async fn check_failures(&self, ip: IpAddr) -> Result<(), Refusal> {
+        let limit = self.limits.auth_failures_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        let Some(redis) = &self.redis else {
+            return self.local.check_failures(ip).map_err(Refusal::from);
+        };
+        let spent = redis.failures_spent(&ip.to_string(), limit, MINUTE).await;
+        match self.redis_answered(spent) {
+            Some(None) => Ok(()),
+            Some(Some(wait)) => Err(Refusal::Over(Denial {
+                limit: "auth_failures_per_minute",
+                quota: limit,
+                window_secs: MINUTE.as_secs(),
+                retry_after: wait,
+            })),
+            None if self.fail_closed => Err(Refusal::Unavailable),
+            None => self.local.check_failures(ip).map_err(Refusal::from),
+        }
     }
 
-    /// See [`LocalLimiter::record_failure`].
-    pub fn record_failure(&self, ip: IpAddr) {
+    /// Records a failed key attempt from `ip` (in Redis when configured and reachable).
+    pub async fn record_failure(&self, ip: IpAddr) {
+        if self.limits.auth_failures_per_minute == 0 {
+            return;
+        }
+        if let Some(redis) = &self.redis {
+            let recorded = redis.record_failure(&ip.to_string(), MINUTE).await;
+            if self.redis_answered(recorded).is_some() {
+                return;
+            }
+        }
         self.local.record_failure(ip);
     }
 }

@@ -1,6 +1,8 @@
 //! Request budgets shared by every replica through Redis: a GCRA Lua script that reads the
 //! clock with Redis `TIME` (so replicas with skewed clocks still agree) and checks the
-//! minute and hour windows together, committing only when both pass.
+//! minute and hour windows together, committing only when both pass. The failed-key budget
+//! per client IP is shared too: a counter per IP that expires a minute after its first
+//! failure, so a scanner spending it on one replica is refused on all of them.
 //!
 //! When Redis cannot be reached the caller decides (`MCP_RATE_LIMIT_REDIS_FAILURE`): fall back
 //! to the in-process limiter, or refuse with 503. Reconnects are attempted at most every few
@@ -41,6 +43,22 @@ end
 return {1, 0, 0}
 "#;
 
+/// `{1, 0}` while the IP's failure count is under `ARGV[1]`, else `{0, ms until it resets}`.
+const FAILURES_CHECK: &str = r#"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+return {1, 0}
+"#;
+
+/// Counts one failure; the window (`ARGV[1]` ms) starts with the first.
+const FAILURES_RECORD: &str = r#"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"#;
+
 /// How long one Redis call may take before it counts as unreachable.
 const CALL_TIMEOUT: Duration = Duration::from_millis(300);
 /// The least time between two connection attempts while Redis is down.
@@ -68,6 +86,8 @@ pub struct RedisLimiter {
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
     last_attempt: Mutex<Option<Instant>>,
     script: redis::Script,
+    failures_check: redis::Script,
+    failures_record: redis::Script,
 }
 
 impl RedisLimiter {
@@ -80,6 +100,8 @@ impl RedisLimiter {
             conn: tokio::sync::Mutex::new(None),
             last_attempt: Mutex::new(None),
             script: redis::Script::new(GCRA),
+            failures_check: redis::Script::new(FAILURES_CHECK),
+            failures_record: redis::Script::new(FAILURES_RECORD),
         })
     }
 
@@ -115,13 +137,52 @@ impl RedisLimiter {
         Ok(c)
     }
 
+    /// Runs a prepared script invocation within the call timeout.
+    async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        inv: redis::ScriptInvocation<'_>,
+    ) -> Result<T, Unreachable> {
+        let mut conn = self.connection().await?;
+        match tokio::time::timeout(CALL_TIMEOUT, inv.invoke_async(&mut conn)).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(Unreachable(e.to_string())),
+            Err(_) => Err(Unreachable("call timed out".into())),
+        }
+    }
+
+    /// `Some(wait)` when `ip` has used up its `limit` failed-key attempts in the window.
+    pub async fn failures_spent(
+        &self,
+        ip: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Option<Duration>, Unreachable> {
+        let mut inv = self.failures_check.prepare_invoke();
+        inv.key(failures_key(ip)).arg(limit);
+        let reply: Vec<i64> = self.invoke(inv).await?;
+        match reply.as_slice() {
+            [1, ..] => Ok(None),
+            // PTTL is -1 only if the expiry was lost; count the whole window then.
+            [0, ms] if *ms > 0 => Ok(Some(Duration::from_millis(*ms as u64))),
+            [0, _] => Ok(Some(window)),
+            other => Err(Unreachable(format!("unexpected script reply {other:?}"))),
+        }
+    }
+
+    /// Counts one failed-key attempt from `ip`; the window starts with the first.
+    pub async fn record_failure(&self, ip: &str, window: Duration) -> Result<(), Unreachable> {
+        let mut inv = self.failures_record.prepare_invoke();
+        inv.key(failures_key(ip)).arg(window.as_millis() as u64);
+        let _count: i64 = self.invoke(inv).await?;
+        Ok(())
+    }
+
     /// Counts one request for `subject` against both windows of `pair`.
     pub async fn check(
         &self,
         pair: Pair,
         subject: &str,
     ) -> Result<Result<(), Denial>, Unreachable> {
-        let mut conn = self.connection().await?;
         let minute_ms = if pair.per_minute > 0 {
             60_000 / u64::from(pair.per_minute)
         } else {
@@ -139,12 +200,7 @@ impl RedisLimiter {
             .arg(minute_ms * u64::from(pair.per_minute))
             .arg(hour_ms)
             .arg(hour_ms * u64::from(pair.per_hour));
-        let reply: Vec<i64> =
-            match tokio::time::timeout(CALL_TIMEOUT, inv.invoke_async(&mut conn)).await {
-                Ok(Ok(r)) => r,
-                Ok(Err(e)) => return Err(Unreachable(e.to_string())),
-                Err(_) => return Err(Unreachable("call timed out".into())),
-            };
+        let reply: Vec<i64> = self.invoke(inv).await?;
         match reply.as_slice() {
             [1, ..] => Ok(Ok(())),
             [0, wait_ms, window] => {
@@ -179,4 +235,8 @@ impl RedisLimiter {
             other => Err(Unreachable(format!("unexpected script reply {other:?}"))),
         }
     }
+}
+
+fn failures_key(ip: &str) -> String {
+    format!("mcp_atlassian:af:{ip}")
 }

@@ -31,6 +31,10 @@ pub const TOOL_CALL_DURATION: &str = "mcp_atlassian_tool_call_duration_seconds";
 pub const SESSIONS_ACTIVE: &str = "mcp_atlassian_sessions_active";
 /// `mcp_atlassian_sessions_total{transport}`.
 pub const SESSIONS_TOTAL: &str = "mcp_atlassian_sessions_total";
+/// `mcp_atlassian_sessions_closed_total{reason}`: sessions the server closed itself.
+pub const SESSIONS_CLOSED_TOTAL: &str = "mcp_atlassian_sessions_closed_total";
+/// `mcp_atlassian_capacity_refused_total{cap}`: new sessions or streams refused by a cap.
+pub const CAPACITY_REFUSED_TOTAL: &str = "mcp_atlassian_capacity_refused_total";
 /// `mcp_atlassian_auth_failures_total{reason}`.
 pub const AUTH_FAILURES_TOTAL: &str = "mcp_atlassian_auth_failures_total";
 /// `mcp_atlassian_rate_limited_total{scope}`.
@@ -64,6 +68,15 @@ pub const BUILD_INFO: &str = "mcp_atlassian_build_info";
 pub const BACKUP_OUTCOMES: [&str; 2] = ["ok", "error"];
 /// Values of `transport` on the session families.
 pub const TRANSPORTS: [&str; 3] = ["streamable_http", "sse", "stdio"];
+/// Values of `reason` on `mcp_atlassian_sessions_closed_total`.
+pub const SESSION_CLOSE_REASONS: [&str; 3] = ["idle", "stream_idle", "key_invalid"];
+/// Values of `cap` on `mcp_atlassian_capacity_refused_total`.
+pub const CAPACITY_CAPS: [&str; 4] = [
+    "sessions_per_key",
+    "sessions_total",
+    "streams_per_key",
+    "streams_total",
+];
 /// Values of `scope` on `mcp_atlassian_rate_limited_total`.
 pub const RATE_LIMIT_SCOPES: [&str; 5] = [
     "key_minute",
@@ -167,6 +180,14 @@ fn describe() {
     describe_gauge!(SESSIONS_ACTIVE, "MCP sessions open now, by transport.");
     describe_counter!(SESSIONS_TOTAL, "MCP sessions opened, by transport.");
     describe_counter!(
+        SESSIONS_CLOSED_TOTAL,
+        "MCP sessions the server closed itself, by reason (idle, stream_idle, key_invalid)."
+    );
+    describe_counter!(
+        CAPACITY_REFUSED_TOTAL,
+        "New MCP sessions or SSE streams refused by a cap, by cap (sessions_per_key, sessions_total, streams_per_key, streams_total)."
+    );
+    describe_counter!(
         AUTH_FAILURES_TOTAL,
         "Requests refused for their API key, by reason."
     );
@@ -233,6 +254,12 @@ fn register_initial() {
     }
     for scope in RATE_LIMIT_SCOPES {
         counter!(RATE_LIMITED_TOTAL, "scope" => scope).absolute(0);
+    }
+    for reason in SESSION_CLOSE_REASONS {
+        counter!(SESSIONS_CLOSED_TOTAL, "reason" => reason).absolute(0);
+    }
+    for cap in CAPACITY_CAPS {
+        counter!(CAPACITY_REFUSED_TOTAL, "cap" => cap).absolute(0);
     }
     for reason in AUTH_FAILURE_REASONS {
         counter!(AUTH_FAILURES_TOTAL, "reason" => reason).absolute(0);
@@ -346,6 +373,16 @@ pub fn record_auth_failure(reason: &'static str) {
 /// A request refused by a rate limit (`scope` is one of [`RATE_LIMIT_SCOPES`]).
 pub fn record_rate_limited(scope: &'static str) {
     counter!(RATE_LIMITED_TOTAL, "scope" => scope).increment(1);
+}
+
+/// A session the server closed (`reason` is one of [`SESSION_CLOSE_REASONS`]).
+pub fn record_session_closed(reason: &'static str) {
+    counter!(SESSIONS_CLOSED_TOTAL, "reason" => reason).increment(1);
+}
+
+/// A new session or stream refused by a cap (`cap` is one of [`CAPACITY_CAPS`]).
+pub fn record_capacity_refused(cap: &'static str) {
+    counter!(CAPACITY_REFUSED_TOTAL, "cap" => cap).increment(1);
 }
 
 /// A rate-limit check the shared backend could not answer.

@@ -12,8 +12,10 @@ pub mod traces;
 
 use std::io::IsTerminal;
 
+use tracing::{Level, Metadata};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::fmt::format::{FmtSpan, Writer};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -43,6 +45,34 @@ pub fn default_directives(verbosity: u8) -> &'static str {
         0 => "warn,mcp_atlassian=info",
         1 => "warn,mcp_atlassian=debug",
         _ => "debug",
+    }
+}
+
+/// True for library events that print message contents, which no log level may show:
+/// rmcp logs whole requests, tool results and notifications from `rmcp::service` (debug and
+/// info) and raw messages from its transports (trace); reqwest logs request URLs, whose query
+/// holds JQL/CQL, at debug; h2 and hyper print frames and headers at trace. Their events are
+/// capped at warn / info / info / debug whatever `RUST_LOG` or `-vv` asks for.
+pub fn carries_bodies(meta: &Metadata<'_>) -> bool {
+    if !meta.is_event() {
+        return false;
+    }
+    let target = meta.target();
+    let level = *meta.level();
+    let under = |prefix: &str| {
+        target == prefix
+            || target
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with("::"))
+    };
+    if under("rmcp::service") {
+        level > Level::WARN
+    } else if under("rmcp") || under("reqwest") {
+        level > Level::INFO
+    } else if under("h2") || under("hyper") || under("hyper_util") {
+        level > Level::DEBUG
+    } else {
+        false
     }
 }
 
@@ -78,6 +108,7 @@ pub fn init(cfg: &LoggingConfig, otel: Option<&OtelConfig>) -> Result<(), Teleme
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_span_events(FmtSpan::NONE);
+    let filter = filter.and(filter_fn(|meta| !carries_bodies(meta)));
     // The log filter applies to log lines only: spans for export have their own filter, so a
     // quiet RUST_LOG does not switch tracing off.
     let logs = match format {
@@ -144,5 +175,53 @@ mod tests {
             );
         }
         assert_eq!(default_directives(0), "warn,mcp_atlassian=info");
+    }
+
+    #[test]
+    fn library_events_that_print_messages_are_capped_at_every_level() {
+        use tracing::callsite::Identifier;
+        use tracing::field::FieldSet;
+        use tracing::metadata::Kind;
+        struct Site;
+        impl tracing::Callsite for Site {
+            fn set_interest(&self, _: tracing::subscriber::Interest) {}
+            fn metadata(&self) -> &Metadata<'_> {
+                unreachable!("only the identifier is used")
+            }
+        }
+        static SITE: Site = Site;
+        let event = |target: &'static str, level: Level| {
+            Metadata::new(
+                "event",
+                target,
+                level,
+                None,
+                None,
+                None,
+                FieldSet::new(&[], Identifier(&SITE)),
+                Kind::EVENT,
+            )
+        };
+        for (target, level) in [
+            ("rmcp::service", Level::DEBUG),
+            ("rmcp::service", Level::INFO),
+            (
+                "rmcp::transport::streamable_http_server::tower",
+                Level::TRACE,
+            ),
+            ("reqwest::connect", Level::DEBUG),
+            ("h2::codec", Level::TRACE),
+        ] {
+            assert!(carries_bodies(&event(target, level)), "{target} {level}");
+        }
+        for (target, level) in [
+            ("rmcp::service", Level::WARN),
+            ("rmcp::transport::worker", Level::INFO),
+            ("mcp_atlassian::access", Level::TRACE),
+            ("rmcpx", Level::TRACE),
+            ("hyper::proto", Level::DEBUG),
+        ] {
+            assert!(!carries_bodies(&event(target, level)), "{target} {level}");
+        }
     }
 }

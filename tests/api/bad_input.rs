@@ -138,7 +138,8 @@ async fn a_foreign_host_or_origin_is_refused_with_403_json_and_no_origin_passes(
     assert_eq!(r.status(), 403);
     assert!(r.headers().get("www-authenticate").is_none());
     let body = json_body(r).await;
-    assert_eq!(body["error"], "forbidden");
+    assert_eq!(body["error"]["data"]["kind"], "forbidden");
+    assert_eq!(body["error"]["code"], -32003);
     assert!(
         body["reason"]
             .as_str()

@@ -100,18 +100,7 @@ impl TestApp {
 
     /// A POST to the Streamable HTTP endpoint with the headers a conforming client sends.
     pub fn post_mcp(&self, body: &Value, session: Option<&str>) -> reqwest::RequestBuilder {
-        let mut req = self
-            .client
-            .post(self.url("/mcp"))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .body(body.to_string());
-        if let Some(s) = session {
-            req = req
-                .header("mcp-session-id", s)
-                .header("mcp-protocol-version", PROTOCOL);
-        }
-        req
+        mcp_post(&self.client, &self.url("/mcp"), body, session)
     }
 
     /// Initializes a Streamable HTTP session; returns its id (None in stateless mode) and the result.
@@ -164,6 +153,27 @@ impl TestApp {
                 .expect("clean exit");
         }
     }
+}
+
+/// A POST of one JSON-RPC message to `url` with the headers a conforming client sends, on
+/// `session` when given.
+pub fn mcp_post(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Value,
+    session: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body.to_string());
+    if let Some(s) = session {
+        req = req
+            .header("mcp-session-id", s)
+            .header("mcp-protocol-version", PROTOCOL);
+    }
+    req
 }
 
 pub fn initialize_request(id: i64) -> Value {

@@ -35,7 +35,17 @@ async fn forbidden_reason(resp: reqwest::Response) -> String {
         "a 401-style challenge would start OAuth in clients"
     );
     let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["error"], "forbidden");
+    assert_eq!(
+        body["jsonrpc"], "2.0",
+        "a JSON-RPC error every SDK can show: {body}"
+    );
+    assert_eq!(body["error"]["data"]["kind"], "forbidden");
+    let reason = body["reason"].as_str().expect("reason");
+    assert_eq!(
+        body["error"]["message"],
+        format!("forbidden: {reason}"),
+        "the JSON-RPC message carries the reason"
+    );
     body["reason"].as_str().expect("reason").to_owned()
 }
 
@@ -409,7 +419,14 @@ async fn the_sixty_first_message_in_a_minute_from_one_key_gets_429_with_retry_af
             .starts_with("\"key_per_minute\";r=0;t=")
     );
     let body: Value = over.json().await.expect("json");
-    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(body["error"]["data"]["kind"], "rate_limited");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("rate limited: retry in "),
+        "{body}"
+    );
     assert_eq!(body["limit"], "key_per_minute");
     // Health checks are not MCP messages and are never limited.
     assert_eq!(

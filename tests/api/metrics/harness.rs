@@ -2,27 +2,16 @@
 //! helpers for the workload, a scrape parser and `promtool check metrics`.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use mcp_atlassian::security::admin;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::helpers::{DEADLINE, PROTOCOL, initialize_request, read_rpc_response};
-
-pub(super) const BIN: &str = env!("CARGO_BIN_EXE_mcp-atlassian");
-
-/// Kills the server when the test ends, however it ends.
-pub(super) struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::binary::{Binary, start_sandbox};
+use crate::helpers::{DEADLINE, read_rpc_response};
 
 /// One sample of a scrape: name, labels, value.
 pub(super) type Sample = (String, BTreeMap<String, String>, f64);
@@ -97,7 +86,7 @@ impl Scrape {
 }
 
 pub(super) struct Running {
-    _server: Server,
+    bin: Binary,
     pub(super) mcp: String,
     sandbox: String,
     metrics: String,
@@ -118,56 +107,31 @@ pub(super) fn keys_file(dir: &Path) -> (String, String, String, String) {
         .iter_mut()
         .find(|r| r.id == "limited")
         .expect("record")
-        .per_minute = Some(2);
+        .per_minute = Some(1);
     mcp_atlassian::security::keyfile::save(&path, &records).expect("save");
     (writer, reader, limited, revoked)
 }
 
 pub(super) fn start(keys: &Path) -> Running {
-    let mut child = Command::new(BIN)
-        .env_clear()
-        .current_dir(std::env::temp_dir())
-        .args(["--sandbox", "--port", "0"])
-        .env("PROMETHEUS_PORT", "0")
-        .env("MCP_API_KEYS_FILE", keys)
-        .env("MCP_SSE_KEEPALIVE_SECS", "1")
-        .env("MCP_RATE_LIMIT_PER_MINUTE", "0")
-        .env("MCP_RATE_LIMIT_PER_HOUR", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawned");
-    let stdout = child.stdout.take().expect("stdout");
-    let server = Server(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let (mut mcp, mut sandbox, mut metrics) = (None, None, None);
-    for line in lines.by_ref().take(40) {
-        let line = line.expect("read");
-        let last = line
-            .split_whitespace()
-            .last()
-            .unwrap_or_default()
-            .to_owned();
-        if line.contains("Streamable HTTP: ") {
-            mcp = Some(last.trim_end_matches("/mcp").to_owned());
-        } else if line.contains("Sandbox REST: ") {
-            sandbox = line.split_whitespace().nth(2).map(str::to_owned);
-        } else if line.starts_with("Metrics (Prometheus): ") {
-            metrics = Some(last);
-            break;
-        }
-    }
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let keys = keys.to_str().expect("utf-8 path");
+    let bin = start_sandbox(&[
+        ("MCP_API_KEYS_FILE", keys),
+        ("MCP_SSE_KEEPALIVE_SECS", "1"),
+        ("MCP_RATE_LIMIT_PER_MINUTE", "0"),
+        ("MCP_RATE_LIMIT_PER_HOUR", "0"),
+    ]);
     Running {
-        _server: server,
-        mcp: mcp.expect("the banner names the MCP URL"),
-        sandbox: sandbox.expect("the banner names the sandbox"),
-        metrics: metrics.expect("the banner names the metrics URL"),
-        client: reqwest::Client::builder()
-            .timeout(DEADLINE)
-            .build()
-            .expect("client"),
+        mcp: bin.base.clone(),
+        sandbox: bin
+            .sandbox
+            .clone()
+            .expect("the start line names the sandbox"),
+        metrics: bin
+            .metrics
+            .clone()
+            .expect("the start line names the metrics URL"),
+        client: bin.client.clone(),
+        bin,
     }
 }
 
@@ -209,47 +173,15 @@ impl Running {
         session: Option<&str>,
         body: &Value,
     ) -> reqwest::RequestBuilder {
-        let mut req = self
-            .client
-            .post(format!("{}/mcp", self.mcp))
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .body(body.to_string());
-        if let Some(k) = key {
-            req = req.header("x-api-key", k);
-        }
-        if let Some(s) = session {
-            req = req
-                .header("mcp-session-id", s)
-                .header("mcp-protocol-version", PROTOCOL);
-        }
-        req
+        self.bin.post(key, session, body)
     }
 
     /// Opens a Streamable HTTP session with `key`.
     pub(super) async fn session(&self, key: &str) -> String {
-        let resp = self
-            .post(Some(key), None, &initialize_request(1))
-            .send()
-            .await
-            .expect("initialize");
-        assert_eq!(resp.status(), 200);
-        let id = resp.headers()["mcp-session-id"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
-        read_rpc_response(resp, 1).await;
-        let ack = self
-            .post(
-                Some(key),
-                Some(&id),
-                &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
-            )
-            .send()
-            .await
-            .expect("initialized");
-        assert_eq!(ack.status(), 202);
-        id
+        match self.bin.session(Some(key)).await {
+            Ok(id) => id,
+            Err(resp) => panic!("initialize answered {}", resp.status()),
+        }
     }
 
     /// A `tools/call`; returns the HTTP status and the JSON-RPC answer (Null unless 200).

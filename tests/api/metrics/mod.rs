@@ -101,7 +101,8 @@ async fn a_scrape_after_a_workload_counts_every_family_exactly_and_passes_promto
         .await;
     assert!(denied["error"].is_object(), "{denied}");
 
-    // A key with a budget of 2 messages a minute: initialize + initialized spend it.
+    // A key with a budget of 1 request a minute: creating its session spends it (the
+    // initialized notification is free), so its first tool call is refused.
     let l = s.session(&limited).await;
     let (status, _) = s
         .call(
