@@ -544,7 +544,25 @@ pub fn validate(config: &Config) -> Result<Built, String> {
     if !checks.errors.is_empty() {
         return Err(checks.errors.join("\n"));
     }
-    let env = tool_env(config)?;
+    let atlassian = Atlassian::from_config(&config.atlassian).map_err(|e| e.to_string())?;
+    finish_validate(config, atlassian, checks.warnings)
+}
+
+/// Like [`validate`], over product clients built elsewhere (tests inject a resolver).
+pub fn validate_with(config: &Config, atlassian: Atlassian) -> Result<Built, String> {
+    let checks = preflight::check(config);
+    if !checks.errors.is_empty() {
+        return Err(checks.errors.join("\n"));
+    }
+    finish_validate(config, atlassian, checks.warnings)
+}
+
+fn finish_validate(
+    config: &Config,
+    atlassian: Atlassian,
+    preflight_warnings: Vec<String>,
+) -> Result<Built, String> {
+    let env = tool_env_with(config, atlassian);
     let registry = build_registry(config, tools::builtin(&env))?;
     let mut warnings: Vec<String> = config
         .settings
@@ -552,7 +570,7 @@ pub fn validate(config: &Config) -> Result<Built, String> {
         .iter()
         .map(|u| u.message())
         .collect();
-    warnings.extend(checks.warnings);
+    warnings.extend(preflight_warnings);
     Ok(Built {
         env,
         registry,
@@ -570,13 +588,6 @@ impl Built {
         tracing::info!("{}", preflight::credentials_line(config));
         (self.env, self.registry)
     }
-}
-
-/// Like [`validate`], over product clients built elsewhere (tests inject a resolver).
-pub fn validate_with(config: &Config, atlassian: Atlassian) -> Result<Built, String> {
-    let env = tool_env_with(config, atlassian);
-    let registry = build_registry(config, tools::builtin(&env))?;
-    Ok(Built { env, registry })
 }
 
 /// How often the readiness probe checks upstream.
