@@ -14,7 +14,9 @@ use super::auth::{Auth, RequestCredentials, global_auth};
 use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::ssrf::{HostLookup, SystemLookup};
-use super::transport::{SendError, build_bare_http, build_caller_http, build_http, send};
+use super::transport::{
+    SendError, build_bare_http, build_caller_http, build_http, follow_off_origin, send,
+};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
 use crate::telemetry::metrics;
 use crate::telemetry::traces;
@@ -196,42 +198,6 @@ impl ServiceClient {
     /// The site URL people open (e.g. for `/browse/KEY` links), without a trailing slash.
     pub fn site(&self) -> &str {
         self.site.as_str().trim_end_matches('/')
-    }
-
-    /// A redirect the configured-site client stopped at because it leaves the site's origin
-    /// (custom headers set): followed by the bare client, without the custom headers or the
-    /// credentials. Only reads are followed; a write redirected elsewhere is an error.
-    async fn off_origin_hop(
-        &self,
-        method: &Method,
-        from: &Url,
-        outcome: Result<(u16, header::HeaderMap, bytes::Bytes), SendError>,
-        limit: Option<u64>,
-    ) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
-        let Some(bare) = &self.bare_http else {
-            return outcome;
-        };
-        let next = match &outcome {
-            Ok((301 | 302 | 303 | 307 | 308, headers, _)) => headers
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|loc| from.join(loc).ok()),
-            _ => None,
-        };
-        let Some(next) = next else {
-            return outcome;
-        };
-        if *method != Method::GET && *method != Method::HEAD {
-            return Err(SendError::Refused(format!(
-                "the site redirected a {method} to {}, another origin; it is not followed, so the custom headers stay with the site",
-                next.origin().ascii_serialization()
-            )));
-        }
-        let mut req = bare.request(method.clone(), next);
-        if limit.is_some() {
-            req = req.header(header::ACCEPT, "*/*");
-        }
-        send(req, limit).await
     }
 
     fn choose_auth<'a>(&'a self, call: &'a CallAuth) -> Result<&'a Auth, AtlassianError> {
@@ -511,7 +477,9 @@ impl ServiceClient {
                 let started = Instant::now();
                 let mut outcome = send(req, limit).await;
                 if std::ptr::eq(http, &self.http) {
-                    outcome = self.off_origin_hop(&method, &url, outcome, limit).await;
+                    outcome =
+                        follow_off_origin(self.bare_http.as_ref(), &method, &url, outcome, limit)
+                            .await;
                 }
                 let status = match &outcome {
                     Ok((status, _, _)) => Some(*status),

@@ -254,6 +254,43 @@ pub(super) async fn send(
     Ok((status, headers, buf.freeze()))
 }
 
+/// A redirect the configured-site client stopped at because it leaves the site's origin
+/// (custom headers set): followed by `bare`, without the custom headers or the credentials.
+/// Only reads are followed; a write redirected elsewhere is an error. Without `bare` (no
+/// custom headers) the outcome is returned as it is.
+pub(super) async fn follow_off_origin(
+    bare: Option<&reqwest::Client>,
+    method: &reqwest::Method,
+    from: &url::Url,
+    outcome: Result<(u16, header::HeaderMap, bytes::Bytes), SendError>,
+    limit: Option<u64>,
+) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
+    let Some(bare) = bare else {
+        return outcome;
+    };
+    let next = match &outcome {
+        Ok((301 | 302 | 303 | 307 | 308, headers, _)) => headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|loc| from.join(loc).ok()),
+        _ => None,
+    };
+    let Some(next) = next else {
+        return outcome;
+    };
+    if *method != reqwest::Method::GET && *method != reqwest::Method::HEAD {
+        return Err(SendError::Refused(format!(
+            "the site redirected a {method} to {}, another origin; it is not followed, so the custom headers stay with the site",
+            next.origin().ascii_serialization()
+        )));
+    }
+    let mut req = bare.request(method.clone(), next);
+    if limit.is_some() {
+        req = req.header(header::ACCEPT, "*/*");
+    }
+    send(req, limit).await
+}
+
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
