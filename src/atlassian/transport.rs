@@ -34,6 +34,7 @@ use crate::config::{Product, ServiceConfig};
 const MAX_REDIRECTS: usize = 10;
 
 fn base_builder(svc: &ServiceConfig, headers: header::HeaderMap) -> reqwest::ClientBuilder {
+    super::install_tls_provider();
     reqwest::Client::builder()
         .user_agent(concat!("mcp-atlassian/", env!("CARGO_PKG_VERSION")))
         .default_headers(headers)
