@@ -143,6 +143,7 @@ fn config_errors(errors: &ConfigErrors) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    mcp_atlassian::atlassian::install_tls_provider();
     let cli = Cli::parse();
     let mut settings = match Config::load_settings(&cli.args) {
         Ok(s) => s,

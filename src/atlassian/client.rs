@@ -14,7 +14,9 @@ use super::auth::{Auth, RequestCredentials, global_auth};
 use super::error::{AtlassianError, ErrorKind};
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::ssrf::{HostLookup, SystemLookup};
-use super::transport::{SendError, build_caller_http, build_http, send};
+use super::transport::{
+    SendError, build_bare_http, build_caller_http, build_http, follow_off_origin, send,
+};
 use crate::config::{AtlassianConfig, Deployment, Product, ServiceConfig};
 use crate::telemetry::metrics;
 use crate::telemetry::traces;
@@ -96,6 +98,9 @@ pub struct ServiceClient {
     oauth_api_base: Url,
     allowed_url_domains: Vec<String>,
     http: reqwest::Client,
+    /// `http` without the custom headers, for redirects off the site's origin; `None` when
+    /// no custom headers are set (then `http` follows redirects itself).
+    bare_http: Option<reqwest::Client>,
     /// For caller-named sites; `None` when `MCP_ALLOWED_URL_DOMAINS` is unset.
     caller_http: Option<reqwest::Client>,
     global: Option<Auth>,
@@ -157,6 +162,7 @@ impl ServiceClient {
             oauth_api_base: cfg.oauth.api_base.clone(),
             allowed_url_domains: cfg.allowed_url_domains.clone(),
             http: build_http(svc)?,
+            bare_http: build_bare_http(svc)?,
             caller_http: if cfg.allowed_url_domains.is_empty() {
                 None
             } else {
@@ -469,7 +475,12 @@ impl ServiceClient {
                     )
                 })?;
                 let started = Instant::now();
-                let outcome = send(req, limit).await;
+                let mut outcome = send(req, limit).await;
+                if std::ptr::eq(http, &self.http) {
+                    outcome =
+                        follow_off_origin(self.bare_http.as_ref(), &method, &url, outcome, limit)
+                            .await;
+                }
                 let status = match &outcome {
                     Ok((status, _, _)) => Some(*status),
                     Err(_) => None,

@@ -23,6 +23,17 @@ pub use error::{AtlassianError, ErrorKind};
 
 use crate::config::AtlassianConfig;
 
+/// Makes rustls' ring provider the process default, once; every TLS client (ours, the OTLP
+/// exporter's) uses it. Called by `main` before anything else and by every client builder
+/// here, so library users need not call it. Harmless when a provider is already installed.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err means another provider was installed first (test code may): that one is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// The configured products' clients.
 #[derive(Debug, Clone, Default)]
 pub struct Atlassian {

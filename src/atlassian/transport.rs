@@ -12,6 +12,12 @@
 //!   ([`ssrf::check_site`]); the resolver then checks the hop's addresses as it connects, and
 //!   reqwest drops `Authorization` when the host changes (Jira Cloud sends attachment
 //!   downloads to its media host with a token in the URL).
+//!
+//! With `*_CUSTOM_HEADERS` set, the configured-site client follows a redirect only within the
+//! site's origin: reqwest drops `Authorization` and `Cookie` on a host change but would send
+//! the custom headers (often a gateway secret) to wherever the site points. A hop to another
+//! origin comes back as the 3xx, and the caller follows it with the bare client ([`build_bare_http`]),
+//! which carries no custom headers and no credentials.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +34,7 @@ use crate::config::{Product, ServiceConfig};
 const MAX_REDIRECTS: usize = 10;
 
 fn base_builder(svc: &ServiceConfig, headers: header::HeaderMap) -> reqwest::ClientBuilder {
+    super::install_tls_provider();
     reqwest::Client::builder()
         .user_agent(concat!("mcp-atlassian/", env!("CARGO_PKG_VERSION")))
         .default_headers(headers)
@@ -87,11 +94,58 @@ pub(super) fn build_caller_http(
         })
 }
 
+/// Follows redirects within the first request's origin only; a hop to another origin is
+/// returned as the 3xx response, for the caller to follow without the custom headers.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(SiteRefused(format!(
+                "the site redirected more than {MAX_REDIRECTS} times"
+            )));
+        }
+        let same = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// The configured-site client: the operator's custom headers, proxies and client certificate.
 pub(super) fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientBuildError> {
+    build_configured(svc, true)
+}
+
+/// The configured site's settings without its custom headers (proxies, TLS and certificate
+/// stay: the network path to a media host is the site's). Built only when custom headers
+/// are set; follows reqwest's default redirect policy (which drops `Authorization` on a host
+/// change), used for the hops [`build_http`] stops at.
+pub(super) fn build_bare_http(
+    svc: &ServiceConfig,
+) -> Result<Option<reqwest::Client>, ClientBuildError> {
+    if svc.custom_headers.is_empty() {
+        return Ok(None);
+    }
+    build_configured(svc, false).map(Some)
+}
+
+fn build_configured(
+    svc: &ServiceConfig,
+    with_custom_headers: bool,
+) -> Result<reqwest::Client, ClientBuildError> {
     let product = svc.product.as_str();
     let err = |reason: String| ClientBuildError { product, reason };
     let mut headers = json_accept();
-    for (name, value) in &svc.custom_headers {
+    let custom: &[_] = if with_custom_headers {
+        &svc.custom_headers
+    } else {
+        &[]
+    };
+    for (name, value) in custom {
         let n = header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|e| err(format!("custom header {name}: {e}")))?;
         let mut v = header::HeaderValue::from_str(value.expose_secret())
@@ -100,6 +154,9 @@ pub(super) fn build_http(svc: &ServiceConfig) -> Result<reqwest::Client, ClientB
         headers.insert(n, v);
     }
     let mut builder = base_builder(svc, headers);
+    if !custom.is_empty() {
+        builder = builder.redirect(same_origin_redirects());
+    }
     let no_proxy = reqwest::NoProxy::from_string(&svc.proxy.no_proxy.join(","));
     if let Some(p) = &svc.proxy.socks {
         builder = builder.proxy(
@@ -196,6 +253,43 @@ pub(super) async fn send(
         buf.extend_from_slice(&chunk);
     }
     Ok((status, headers, buf.freeze()))
+}
+
+/// A redirect the configured-site client stopped at because it leaves the site's origin
+/// (custom headers set): followed by `bare`, without the custom headers or the credentials.
+/// Only reads are followed; a write redirected elsewhere is an error. Without `bare` (no
+/// custom headers) the outcome is returned as it is.
+pub(super) async fn follow_off_origin(
+    bare: Option<&reqwest::Client>,
+    method: &reqwest::Method,
+    from: &url::Url,
+    outcome: Result<(u16, header::HeaderMap, bytes::Bytes), SendError>,
+    limit: Option<u64>,
+) -> Result<(u16, header::HeaderMap, bytes::Bytes), SendError> {
+    let Some(bare) = bare else {
+        return outcome;
+    };
+    let next = match &outcome {
+        Ok((301 | 302 | 303 | 307 | 308, headers, _)) => headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|loc| from.join(loc).ok()),
+        _ => None,
+    };
+    let Some(next) = next else {
+        return outcome;
+    };
+    if *method != reqwest::Method::GET && *method != reqwest::Method::HEAD {
+        return Err(SendError::Refused(format!(
+            "the site redirected a {method} to {}, another origin; it is not followed, so the custom headers stay with the site",
+            next.origin().ascii_serialization()
+        )));
+    }
+    let mut req = bare.request(method.clone(), next);
+    if limit.is_some() {
+        req = req.header(header::ACCEPT, "*/*");
+    }
+    send(req, limit).await
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

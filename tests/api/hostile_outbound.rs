@@ -26,6 +26,9 @@ enum Answer {
     IssueThenClose(&'static str),
     /// `302 Found` to this URL.
     Redirect(String),
+    /// `302 Found` from `/old/...` to `/...` on the same site (a relative `Location`), then
+    /// like `Issue`.
+    MovedWithin(&'static str),
 }
 
 /// A request a fake site received.
@@ -59,7 +62,7 @@ impl Site {
                     path: uri.path().to_owned(),
                     headers,
                 });
-                respond(&answer)
+                respond(&answer, uri.path())
             }
         });
         let shutdown = stop.clone();
@@ -93,8 +96,14 @@ fn issue_body(site: &str) -> Value {
         "status": {"name": "To Do", "statusCategory": {"name": "To Do"}}}})
 }
 
-fn respond(answer: &Answer) -> Response {
+fn respond(answer: &Answer, path: &str) -> Response {
     match answer {
+        Answer::MovedWithin(site) => match path.strip_prefix("/old") {
+            Some(rest) => {
+                (StatusCode::FOUND, [(header::LOCATION, rest.to_owned())]).into_response()
+            }
+            None => axum::Json(issue_body(site)).into_response(),
+        },
         Answer::Issue(site) => axum::Json(issue_body(site)).into_response(),
         Answer::IssueThenClose(site) => (
             [(header::CONNECTION, "close")],
@@ -367,5 +376,76 @@ async fn a_caller_site_whose_name_resolves_to_an_internal_address_is_refused_whe
         "{text}"
     );
     assert!(internal.requests().is_empty(), "{:?}", internal.requests());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_redirect_off_the_configured_site_is_followed_without_the_custom_headers_or_the_token() {
+    let elsewhere = Site::start("127.0.0.2", 0, Answer::Issue("redirected-to")).await;
+    let configured = Site::start(
+        "127.0.0.1",
+        0,
+        Answer::Redirect(format!("{}/rest/api/2/issue/DEMO-1", elsewhere.url())),
+    )
+    .await;
+    let app = spawn(
+        &configured.url(),
+        &[("JIRA_CUSTOM_HEADERS", "X-Gateway-Secret=gw-s3cret")],
+        Arc::new(SystemLookup),
+    )
+    .await;
+
+    let (err, text) = get_issue(&app, None).await;
+    assert!(
+        !err && text.contains("answered by the redirected-to site"),
+        "{text}"
+    );
+    let to_configured = configured.requests();
+    assert_eq!(to_configured.len(), 1, "{to_configured:?}");
+    assert_eq!(
+        header_of(&to_configured[0], "x-gateway-secret").as_deref(),
+        Some("gw-s3cret")
+    );
+    let to_elsewhere = elsewhere.requests();
+    assert_eq!(to_elsewhere.len(), 1, "{to_elsewhere:?}");
+    assert_eq!(to_elsewhere[0].path, "/rest/api/2/issue/DEMO-1");
+    assert_eq!(
+        header_of(&to_elsewhere[0], "x-gateway-secret"),
+        None,
+        "the operator's custom header followed a redirect to another origin"
+    );
+    assert_eq!(
+        header_of(&to_elsewhere[0], "authorization"),
+        None,
+        "the operator's token followed a redirect to another origin"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_configured_site_keeps_its_custom_headers() {
+    let target = Site::start("127.0.0.1", 0, Answer::MovedWithin("same-origin")).await;
+    let app = spawn(
+        &format!("{}/old", target.url()),
+        &[("JIRA_CUSTOM_HEADERS", "X-Gateway-Secret=gw-s3cret")],
+        Arc::new(SystemLookup),
+    )
+    .await;
+    let (err, text) = get_issue(&app, None).await;
+    assert!(
+        !err && text.contains("answered by the same-origin site"),
+        "{text}"
+    );
+    let seen = target.requests();
+    assert_eq!(seen.len(), 2, "one redirect, one answer: {seen:?}");
+    assert_eq!(seen[0].path, "/old/rest/api/2/issue/DEMO-1");
+    assert_eq!(seen[1].path, "/rest/api/2/issue/DEMO-1");
+    for hop in &seen {
+        assert_eq!(
+            header_of(hop, "x-gateway-secret").as_deref(),
+            Some("gw-s3cret"),
+            "{hop:?}"
+        );
+    }
     app.stop().await;
 }
