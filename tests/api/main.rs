@@ -40,6 +40,7 @@ mod jira_service_desk;
 mod jira_workflow;
 mod jira_worklog;
 mod metrics;
+mod priming;
 mod redis;
 mod security;
 mod shutdown;
