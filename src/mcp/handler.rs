@@ -255,7 +255,7 @@ impl ServerHandler for AtlassianMcp {
         match &result {
             Ok(o) if o.is_error => traces::tool_call_failed(&span, "tool_error"),
             Ok(_) => {}
-            Err(_) => traces::tool_call_failed(&span, "-32602"),
+            Err(_) => traces::tool_call_failed(&span, "invalid_arguments"),
         }
         let outcome = match &result {
             Ok(o) if !o.is_error => "ok",
@@ -283,8 +283,9 @@ impl ServerHandler for AtlassianMcp {
         }
         match result {
             Ok(output) => Ok(to_result(output).into()),
+            // A tool error, not a JSON-RPC error: the model reads it and retries (SEP-1303).
             Err(e @ CallError::InvalidArguments { .. }) => {
-                Err(ErrorData::invalid_params(e.to_string(), None))
+                Ok(to_result(ToolOutput::error(e.to_string())).into())
             }
         }
     }

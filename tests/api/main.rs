@@ -1,5 +1,6 @@
 //! Integration tests: the real application on a loopback port, real MCP over real HTTP.
 
+mod arguments;
 mod backup;
 mod backup_schedule;
 mod bad_input;
