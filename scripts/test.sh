@@ -201,11 +201,16 @@ dr_drill() {
 }
 stage "disaster-recovery drill" dr_drill
 
+# Both protocol eras: the fixture server (legacy 0.1.16 set + --requirements 2026-07-28 of
+# 0.2.0-alpha.12), then the real server on its sandbox (the scenarios it must pass).
 conformance() {
-    cargo build --locked --quiet --example conformance_server &&
-        "$ROOT/scripts/conformance.sh" -- "$CARGO_TARGET_DIR/debug/examples/conformance_server"
+    cargo build --locked --quiet --example conformance_server --bin mcp-atlassian &&
+        "$ROOT/scripts/conformance.sh" -- "$CARGO_TARGET_DIR/debug/examples/conformance_server" &&
+        TRANSPORT=streamable-http HOST=127.0.0.1 PORT=0 PROMETHEUS_PORT=0 \
+            MCP_RATE_LIMIT_PER_MINUTE=0 MCP_RATE_LIMIT_PER_HOUR=0 \
+            "$ROOT/scripts/conformance.sh" --real -- "$BIN" --sandbox
 }
-stage "mcp conformance suite" conformance
+stage "mcp conformance suite (both protocol eras; fixture and real server)" conformance
 
 # Alert and recording rules: syntax, promtool unit tests (every alert fired and kept silent),
 # runbook links and test coverage; the Prometheus and Alertmanager configurations.

@@ -196,9 +196,10 @@ impl ServerHandler for ConformanceServer {
     ) -> Result<ReadResourceResponse, McpError> {
         match catalog::read(&request.uri) {
             Some(contents) => Ok(ReadResourceResult::new(vec![contents]).into()),
+            // SEP-2164: the error names the URI in `data.uri`.
             None => Err(McpError::resource_not_found(
                 format!("no resource at `{}`; call resources/list", request.uri),
-                None,
+                Some(serde_json::json!({"uri": request.uri})),
             )),
         }
     }
@@ -211,7 +212,7 @@ impl ServerHandler for ConformanceServer {
         if !catalog::is_known_resource(&request.uri) {
             return Err(McpError::resource_not_found(
                 format!("no resource at `{}` to subscribe to", request.uri),
-                None,
+                Some(serde_json::json!({"uri": request.uri})),
             ));
         }
         self.session

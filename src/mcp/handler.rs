@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ResourceContents, ServerCapabilities, ServerConfig,
-    Tool as McpTool, ToolAnnotations,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ResourceContents, ServerCapabilities, ServerConfig, Tool as McpTool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -186,6 +186,19 @@ fn to_result(output: ToolOutput) -> CallToolResult {
 impl ServerHandler for AtlassianMcp {
     fn get_info(&self) -> ServerConfig {
         self.inner.info.clone()
+    }
+
+    /// This server offers tools only; a `resources/read` is answered as a resource that does
+    /// not exist (SEP-2164: the URI in `data.uri`; rmcp sends -32602 to 2026-07-28 clients).
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        Err(ErrorData::resource_not_found(
+            "no such resource: this server offers tools only; call tools/list",
+            Some(serde_json::json!({"uri": request.uri})),
+        ))
     }
 
     async fn list_tools(
