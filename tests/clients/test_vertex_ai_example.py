@@ -15,6 +15,7 @@ from google.adk.models.base_llm import BaseLlm
 from google.adk.models.llm_request import LlmRequest
 from google.adk.models.llm_response import LlmResponse
 from google.genai import types
+from scripted_model import ScriptedGemini
 
 _path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "vertex_ai_client.py"
 _spec = importlib.util.spec_from_file_location("vertex_ai_client", _path)
@@ -109,45 +110,6 @@ def test_the_example_without_google_credentials_says_what_to_set_instead_of_a_tr
     assert "--offline" in done.stderr and "GOOGLE_API_KEY" in done.stderr, done.stderr
 
 
-def _scripted_gemini():
-    """A Gemini API stand-in on loopback: the first turn calls jira_get_issue(DEMO-1), the
-    next repeats the function response it was given. Returns (server, requests seen)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            seen.append((self.path, body))
-            answered = [
-                p["functionResponse"]
-                for c in body.get("contents", [])
-                for p in c.get("parts", [])
-                if "functionResponse" in p
-            ]
-            if answered:
-                part = {"text": json.dumps(answered[-1]["response"])}
-            else:
-                part = {"functionCall": {"name": "jira_get_issue", "args": {"issue_key": "DEMO-1"}}}
-            out = json.dumps(
-                {"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}]}
-            ).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, seen
-
-
 def _doc_snippet() -> str:
     doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "vertex_ai_integration.md").read_text()
     section = doc.split("## A plain `google-genai` call (no ADK)", 1)[1]
@@ -155,18 +117,17 @@ def _doc_snippet() -> str:
 
 
 def test_the_plain_google_genai_snippet_reads_an_issue_over_mcp(keyed_server, monkeypatch):
-    server, seen = _scripted_gemini()
+    model = ScriptedGemini()
     try:
         for name in ("GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_CLOUD_PROJECT", "GEMINI_API_KEY"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("GOOGLE_API_KEY", "offline")
-        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", model.url)
         namespace: dict = {}
         exec(compile(_doc_snippet(), "vertex_ai_integration.md", "exec"), namespace)
         answer = asyncio.run(namespace["ask"]("What is DEMO-1?", f"{keyed_server}/mcp", API_KEY))
     finally:
-        server.shutdown()
+        model.close()
     assert "Sandbox showcase issue with rich description" in answer, answer
-    declared = seen[0][1]["tools"][0]["functionDeclarations"]
-    assert "jira_get_issue" in [d["name"] for d in declared]
-    assert len(seen) == 2, [path for path, _ in seen]
+    assert "jira_get_issue" in ScriptedGemini.declared_names(model.requests[0][1])
+    assert len(model.requests) == 2, [path for path, _ in model.requests]
