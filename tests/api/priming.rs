@@ -115,3 +115,45 @@ async fn a_2025_11_25_client_gets_priming_events() {
     assert!(raw.contains("echo: hi"), "{raw}");
     app.stop().await;
 }
+
+/// The first event of a session's standalone GET stream: a priming event, or (once priming is
+/// stripped) the keep-alive comment that follows it within a second.
+async fn first_get_stream_event(app: &TestApp, session: &str, version: &str) -> String {
+    let resp = app
+        .client
+        .get(app.url("/mcp"))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", session)
+        .header("mcp-protocol-version", version)
+        .send()
+        .await
+        .expect("GET stream opened");
+    assert_eq!(resp.status(), 200);
+    let mut stream = resp.bytes_stream();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = tokio::time::timeout(DEADLINE, stream.next())
+            .await
+            .expect("a GET stream event within the deadline")
+            .expect("the stream stays open")
+            .expect("readable chunk");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_standalone_get_stream_primes_only_new_clients() {
+    let app = crate::helpers::spawn_app_with(&[("MCP_SSE_KEEPALIVE_SECS", "1")]).await;
+    let (old, _) = initialize_raw(&app, "2025-06-18").await;
+    let first = first_get_stream_event(&app, &old, "2025-06-18").await;
+    assert!(!has_priming(&first), "{first}");
+    assert!(
+        first.starts_with(':'),
+        "a keep-alive comment comes first: {first}"
+    );
+    let (new, _) = initialize_raw(&app, "2025-11-25").await;
+    let first = first_get_stream_event(&app, &new, "2025-11-25").await;
+    assert!(has_priming(&first), "{first}");
+    app.stop().await;
+}
