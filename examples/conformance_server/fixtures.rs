@@ -168,6 +168,9 @@ impl ServerHandler for ConformanceServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        if request.name == "test_streaming_elicitation" {
+            return Ok(tools::streaming_elicitation(&request));
+        }
         tools::call(self, request, context).await.map(Into::into)
     }
 
