@@ -168,8 +168,8 @@ impl ServerHandler for ConformanceServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        if request.name == "test_streaming_elicitation" {
-            return Ok(tools::streaming_elicitation(&request));
+        if let Some(response) = tools::input_required(&request) {
+            return Ok(response);
         }
         tools::call(self, request, context).await.map(Into::into)
     }
