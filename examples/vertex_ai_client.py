@@ -8,8 +8,17 @@ Run it locally (docs/vertex_ai_integration.md):
     export GOOGLE_GENAI_USE_VERTEXAI=TRUE GOOGLE_CLOUD_PROJECT=my-project GOOGLE_CLOUD_LOCATION=us-central1
     python examples/vertex_ai_client.py "What is the status of DEMO-1?"
 
+Offline (no Google account or credentials; the MCP calls are real): `--offline` replaces
+Gemini with a scripted model in this file that asks for `jira_get_issue` on the first issue key
+in the question and then answers from what the tool returned. Against the quick-start server
+(`MCP_API_KEY=<16+ characters> mcp-atlassian --sandbox`):
+
+    export MCP_ATLASSIAN_URL=http://127.0.0.1:8000/mcp MCP_API_KEY=<the same key>
+    python examples/vertex_ai_client.py --offline "What is DEMO-1 about?"
+
 `build_toolset` and `build_agent` are what an Agent Engine deployment imports too; the test
-tests/python/test_vertex_ai_example.py uses them against the server running on its sandbox.
+tests/clients/test_vertex_ai_example.py uses them, and runs this script with `--offline`,
+against the server running on its sandbox.
 
 Per-user Atlassian credentials: when the session state holds `atlassian_token`, the
 `header_provider` sends it as `Authorization: Bearer …` (and `atlassian_cloud_id` as
@@ -21,12 +30,17 @@ required (tests/clients/test_multi_tenant.py).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import sys
+from typing import AsyncGenerator
 
 from google.adk.agents import LlmAgent
 from google.adk.agents.readonly_context import ReadonlyContext
 from google.adk.models.base_llm import BaseLlm
+from google.adk.models.llm_request import LlmRequest
+from google.adk.models.llm_response import LlmResponse
 from google.adk.runners import InMemoryRunner
 from google.adk.tools.mcp_tool import McpToolset, StreamableHTTPConnectionParams
 from google.genai import types
@@ -88,10 +102,72 @@ async def ask(agent: LlmAgent, question: str, state: dict | None = None) -> str:
     return answer
 
 
-def main() -> None:
-    question = " ".join(sys.argv[1:]) or "Summarise DEMO-1."
+class OfflineModel(BaseLlm):
+    """A scripted stand-in for Gemini (`--offline`): asks for jira_get_issue on the first issue
+    key in the question, then answers with the key, summary and status the tool returned."""
+
+    model: str = "offline-scripted"
+
+    async def generate_content_async(
+        self, llm_request: LlmRequest, stream: bool = False
+    ) -> AsyncGenerator[LlmResponse, None]:
+        parts = [p for c in llm_request.contents for p in c.parts or []]
+        results = [p.function_response.response for p in parts if p.function_response is not None]
+        if not results:
+            question = " ".join(p.text or "" for p in parts)
+            match = re.search(r"\b[A-Z][A-Z0-9]+-\d+\b", question)
+            call = types.FunctionCall(
+                name="jira_get_issue", args={"issue_key": match.group(0) if match else "DEMO-1"}
+            )
+            yield LlmResponse(content=types.Content(role="model", parts=[types.Part(function_call=call)]))
+            return
+        yield LlmResponse(
+            content=types.Content(role="model", parts=[types.Part(text=summarise(results[-1]))])
+        )
+
+
+def summarise(result: dict) -> str:
+    """One line from an MCP tool result as ADK hands it over (the CallToolResult as a dict)."""
+    texts = [c.get("text", "") for c in result.get("content", []) if isinstance(c, dict)]
+    if result.get("isError") or result.get("is_error"):
+        return "The tool reported an error: " + " ".join(texts)
+    try:
+        issue = json.loads(texts[0])
+    except (IndexError, ValueError):
+        return " ".join(texts) or json.dumps(result)
+    status = issue.get("status")
+    status = status.get("name") if isinstance(status, dict) else status
+    return f"{issue.get('key')}: {issue.get('summary')} (status: {status})"
+
+
+def has_google_credentials() -> bool:
+    """Whether google-genai can reach Gemini: an API key, or Vertex AI with a project."""
+    if os.environ.get("GOOGLE_API_KEY") or os.environ.get("GEMINI_API_KEY"):
+        return True
+    return os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true") and bool(
+        os.environ.get("GOOGLE_CLOUD_PROJECT")
+    )
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    offline = "--offline" in args
+    question = " ".join(a for a in args if a != "--offline") or "Summarise DEMO-1."
+    missing = [v for v in ("MCP_ATLASSIAN_URL", "MCP_API_KEY") if not os.environ.get(v)]
+    if missing:
+        print(f"set {' and '.join(missing)} (see the top of this file)", file=sys.stderr)
+        return 2
+    if not offline and not has_google_credentials():
+        print(
+            "no Google credentials: set GOOGLE_API_KEY, or GOOGLE_GENAI_USE_VERTEXAI=TRUE with "
+            "GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (and gcloud auth application-default "
+            "login); or run with --offline to use the scripted model",
+            file=sys.stderr,
+        )
+        return 2
     toolset = build_toolset(os.environ["MCP_ATLASSIAN_URL"], os.environ["MCP_API_KEY"])
-    agent = build_agent(os.environ.get("GEMINI_MODEL", "gemini-2.5-flash"), toolset)
+    model = OfflineModel() if offline else os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
+    agent = build_agent(model, toolset)
     state = {"atlassian_token": os.environ["ATLASSIAN_TOKEN"]} if os.environ.get("ATLASSIAN_TOKEN") else None
     if state is not None and os.environ.get("ATLASSIAN_CLOUD_ID"):
         state["atlassian_cloud_id"] = os.environ["ATLASSIAN_CLOUD_ID"]
@@ -103,7 +179,8 @@ def main() -> None:
             await toolset.close()
 
     asyncio.run(run())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

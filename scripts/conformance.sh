@@ -1,42 +1,53 @@
 #!/usr/bin/env bash
-# Runs the active server scenarios of the official MCP conformance suite
-# (@modelcontextprotocol/conformance, pinned below) against an MCP server.
+# Runs the official MCP conformance suite (@modelcontextprotocol/conformance, pinned in
+# tests/conformance/package.json) against an MCP server, in both protocol eras.
 #
-#   conformance.sh http://127.0.0.1:PORT/mcp     # a server that is already running
-#   conformance.sh -- COMMAND [ARGS...]           # start COMMAND, test it, stop it
+#   conformance.sh http://127.0.0.1:PORT/mcp          # the fixture server, already running
+#   conformance.sh -- COMMAND [ARGS...]                # start the fixture COMMAND, test it, stop it
+#   conformance.sh --real URL | --real -- COMMAND      # the real server (mcp-atlassian --sandbox)
 #
-# COMMAND must bind 127.0.0.1 and print one line `listening on http://127.0.0.1:PORT/mcp`
-# on stdout once its socket is bound (the conformance example does). It is stopped on exit.
-# The dns-rebinding-protection scenario only passes against a localhost / 127.0.0.1 URL.
+# Fixture mode runs (1) the legacy active set of conformance 0.1.16 (30 scenarios, initialize
+# handshake) and (2) conformance 0.2.0-alpha.12 with `--requirements 2026-07-28` (the stateless
+# revision plus everything it requires) with tests/conformance/expected-failures-fixture-2026-07-28.yml.
+# Real mode runs the scenarios in CONFORMANCE_REAL_SCENARIOS one by one with 0.2.0-alpha.12
+# and tests/conformance/expected-failures-real-server.yml. Expected-failure files list only
+# what is not applicable, each with its reason; an entry that starts passing fails the run.
 #
-# Node 22 and the suite are installed once, quietly, under
-# ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-atlassian (npm registry only; needs the machine's npm).
-# Prints `conformance: N passed, M failed` (scenarios) and exits non-zero on any failure,
-# on a scenario count other than CONFORMANCE_EXPECTED_SCENARIOS (default 30), or when the
-# suite cannot run.
+# COMMAND must bind 127.0.0.1 and print `listening on http://127.0.0.1:PORT/mcp` (the
+# conformance example) or `Streamable HTTP: http://127.0.0.1:PORT/mcp` (the --sandbox banner)
+# on stdout once its socket is bound. It is stopped on exit. The dns-rebinding-protection
+# scenario only passes against a localhost / 127.0.0.1 URL.
 #
-# With CONFORMANCE_NPM_DIR (default: tests/conformance/, if it has a package-lock.json)
-# the suite is installed with `npm ci` from that package.json + package-lock.json, so the
-# MCP SDK client the suite uses is pinned too; without it, only the suite version is pinned.
+# Node 22 and the suites are installed once, quietly, under
+# ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-atlassian (npm registry only; needs the machine's npm),
+# with `npm ci` from tests/conformance/package-lock.json (or CONFORMANCE_NPM_DIR), so the MCP
+# SDK client the suites use is pinned too.
+# Prints one `conformance …: N passed, M failed` line per run and exits non-zero on any
+# failure, on a legacy scenario count other than CONFORMANCE_EXPECTED_SCENARIOS (default 30),
+# or when a suite cannot run.
 #
-# Environment: CONFORMANCE_VERSION (0.1.16), NODE_MAJOR (22), CONFORMANCE_TIMEOUT_SECS (300),
-# CONFORMANCE_START_TIMEOUT_SECS (120: how long COMMAND may take to print its URL, which
-# includes a cargo build), CONFORMANCE_EXPECTED_SCENARIOS (30; empty to skip the check).
+# Environment: NODE_MAJOR (22), CONFORMANCE_TIMEOUT_SECS (300), CONFORMANCE_START_TIMEOUT_SECS
+# (120: how long COMMAND may take to print its URL, which includes a cargo build),
+# CONFORMANCE_EXPECTED_SCENARIOS (30; empty to skip the check), CONFORMANCE_REQUIREMENTS
+# (2026-07-28), CONFORMANCE_REAL_SCENARIOS (the list below).
 set -euo pipefail
 
-CONFORMANCE_VERSION="${CONFORMANCE_VERSION:-0.1.16}"
 NODE_MAJOR="${NODE_MAJOR:-22}"
 CONFORMANCE_TIMEOUT_SECS="${CONFORMANCE_TIMEOUT_SECS:-300}"
 CONFORMANCE_START_TIMEOUT_SECS="${CONFORMANCE_START_TIMEOUT_SECS:-120}"
 CONFORMANCE_EXPECTED_SCENARIOS="${CONFORMANCE_EXPECTED_SCENARIOS-30}"
+CONFORMANCE_REQUIREMENTS="${CONFORMANCE_REQUIREMENTS:-2026-07-28}"
+CONFORMANCE_REAL_SCENARIOS="${CONFORMANCE_REAL_SCENARIOS:-server-initialize server-session-lifecycle ping tools-list server-stateless server-sse-multiple-streams dns-rebinding-protection http-header-validation sep-2164-resource-not-found}"
 CONFORMANCE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mcp-atlassian"
 NODE_PREFIX="$CONFORMANCE_CACHE/node$NODE_MAJOR"
 SUITE_PREFIX="$CONFORMANCE_CACHE/conformance"
 NODE_BIN="$NODE_PREFIX/node_modules/node/bin/node"
 SUITE_JS="$SUITE_PREFIX/node_modules/@modelcontextprotocol/conformance/dist/index.js"
-if [ -z "${CONFORMANCE_NPM_DIR:-}" ] && [ -f "$(dirname "${BASH_SOURCE[0]}")/../tests/conformance/package-lock.json" ]; then
-    CONFORMANCE_NPM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/conformance" && pwd)"
-fi
+LEGACY_JS="$SUITE_PREFIX/node_modules/conformance-legacy/dist/index.js"
+CONFORMANCE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/conformance" && pwd)"
+CONFORMANCE_NPM_DIR="${CONFORMANCE_NPM_DIR:-$CONFORMANCE_DIR}"
+FIXTURE_BASELINE="$CONFORMANCE_DIR/expected-failures-fixture-$CONFORMANCE_REQUIREMENTS.yml"
+REAL_BASELINE="$CONFORMANCE_DIR/expected-failures-real-server.yml"
 
 conformance_log() { printf 'conformance: %s\n' "$*" >&2; }
 
@@ -53,38 +64,22 @@ conformance_install() {
             return 1
         fi
     fi
-    if [ -n "${CONFORMANCE_NPM_DIR:-}" ]; then
-        local stamp="$SUITE_PREFIX/.installed-package-lock.json"
-        if [ -f "$SUITE_JS" ] && cmp -s "$CONFORMANCE_NPM_DIR/package-lock.json" "$stamp"; then
-            return 0
-        fi
-        conformance_log "installing the conformance suite from $CONFORMANCE_NPM_DIR into $SUITE_PREFIX"
-        mkdir -p "$SUITE_PREFIX"
-        cp "$CONFORMANCE_NPM_DIR/package.json" "$CONFORMANCE_NPM_DIR/package-lock.json" "$SUITE_PREFIX/"
-        if ! PATH="$(dirname "$NODE_BIN"):$PATH" npm ci --prefix "$SUITE_PREFIX" --no-audit \
-            --no-fund --loglevel=error >"$log" 2>&1; then
-            cat "$log" >&2
-            return 1
-        fi
-        cp "$CONFORMANCE_NPM_DIR/package-lock.json" "$stamp"
+    local stamp="$SUITE_PREFIX/.installed-package-lock.json"
+    if [ -f "$SUITE_JS" ] && [ -f "$LEGACY_JS" ] && cmp -s "$CONFORMANCE_NPM_DIR/package-lock.json" "$stamp"; then
         return 0
     fi
-    local installed=""
-    if [ -f "$SUITE_PREFIX/node_modules/@modelcontextprotocol/conformance/package.json" ]; then
-        installed="$("$NODE_BIN" -p "require('$SUITE_PREFIX/node_modules/@modelcontextprotocol/conformance/package.json').version" 2>/dev/null || true)"
+    conformance_log "installing the conformance suites from $CONFORMANCE_NPM_DIR into $SUITE_PREFIX"
+    mkdir -p "$SUITE_PREFIX"
+    cp "$CONFORMANCE_NPM_DIR/package.json" "$CONFORMANCE_NPM_DIR/package-lock.json" "$SUITE_PREFIX/"
+    if ! PATH="$(dirname "$NODE_BIN"):$PATH" npm ci --prefix "$SUITE_PREFIX" --no-audit \
+        --no-fund --loglevel=error >"$log" 2>&1; then
+        cat "$log" >&2
+        return 1
     fi
-    if [ "$installed" != "$CONFORMANCE_VERSION" ]; then
-        conformance_log "installing @modelcontextprotocol/conformance@$CONFORMANCE_VERSION into $SUITE_PREFIX"
-        if ! PATH="$(dirname "$NODE_BIN"):$PATH" npm install --prefix "$SUITE_PREFIX" --no-audit \
-            --no-fund --loglevel=error "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" \
-            >"$log" 2>&1; then
-            cat "$log" >&2
-            return 1
-        fi
-    fi
+    cp "$CONFORMANCE_NPM_DIR/package-lock.json" "$stamp"
 }
 
-# Runs the active server scenarios against URL; prints the summary line; returns 0 only
+# Runs the legacy active set (0.1.16) against URL; prints the summary line; returns 0 only
 # if every scenario passed.
 conformance_run() {
     local url="$1" workdir output status=0
@@ -92,7 +87,7 @@ conformance_run() {
     output="$workdir/output.txt"
     # -o keeps each scenario's checks.json, the only place suite mode records why a check failed.
     (cd "$workdir" && timeout "$CONFORMANCE_TIMEOUT_SECS" \
-        "$NODE_BIN" "$SUITE_JS" server --url "$url" --suite active -o "$workdir/results") \
+        "$NODE_BIN" "$LEGACY_JS" server --url "$url" --suite active -o "$workdir/results") \
         >"$output" 2>&1 || status=$?
 
     local passed failed total
@@ -120,8 +115,68 @@ conformance_run() {
     else
         rm -rf "$workdir"
     fi
-    echo "conformance: $passed passed, $failed failed"
+    echo "conformance 0.1.16 (legacy active set): $passed passed, $failed failed"
     [ "$ok" -eq 1 ]
+}
+
+# One run of the pinned 0.2.0 suite with ARGS and the expected-failures file BASELINE;
+# passes iff the suite exits 0 (no unexpected failure, no stale baseline entry). Prints the
+# summary line as LABEL; keeps the output and the failed checks' reasons on failure.
+conformance_run_new() {
+    local label="$1" baseline="$2" workdir output status=0
+    shift 2
+    workdir="$(mktemp -d)"
+    output="$workdir/output.txt"
+    (cd "$workdir" && timeout "$CONFORMANCE_TIMEOUT_SECS" \
+        "$NODE_BIN" "$SUITE_JS" server "$@" --expected-failures "$baseline" -o "$workdir/results") \
+        >"$output" 2>&1 || status=$?
+    local passed failed unit=scenarios line
+    if grep -q '=== SUMMARY ===' "$output"; then
+        passed="$(sed -n '/=== SUMMARY ===/,$p' "$output" | grep -c '^✓ ' || true)"
+        failed="$(sed -n '/=== SUMMARY ===/,$p' "$output" | grep -c '^✗ ' || true)"
+    else
+        # One scenario prints `Passed: P/T, F failed, W warnings` (counting checks).
+        unit=checks
+        line="$(sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -m1 '^Passed: ' || true)"
+        passed="$(printf '%s' "$line" | sed -n 's/^Passed: \([0-9]*\)\/.*/\1/p')"
+        failed="$(printf '%s' "$line" | sed -n 's/^Passed: [0-9]*\/[0-9]*, \([0-9]*\) failed.*/\1/p')"
+        passed="${passed:-0}" failed="${failed:-0}"
+    fi
+    if [ "$failed" -eq 0 ]; then
+        echo "conformance $label: $passed $unit passed, 0 failed"
+    elif [ "$status" -eq 0 ]; then
+        echo "conformance $label: $passed $unit passed, $failed failed (expected in $(basename "$baseline"), or not scored for the revision)"
+    else
+        echo "conformance $label: $passed $unit passed, $failed failed, not all as $(basename "$baseline") expects"
+    fi
+    if [ "$status" -ne 0 ] || [ $((passed + failed)) -eq 0 ]; then
+        [ "$status" -ne 0 ] || conformance_log "the suite ran no $unit"
+        sed -n '/Unexpected failures\|Stale\|stale/,$p' "$output" | sed 's/\x1b\[[0-9;]*m//g' >&2
+        conformance_failed_checks "$workdir/results" >&2 || true
+        [ "$status" -eq 124 ] && conformance_log "the suite timed out after ${CONFORMANCE_TIMEOUT_SECS}s"
+        conformance_log "full output kept in $output"
+        return 1
+    fi
+    rm -rf "$workdir"
+}
+
+# The fixture server at URL: the legacy set, then what the 2026-07-28 revision requires.
+conformance_run_fixture() {
+    local url="$1" status=0
+    conformance_run "$url" || status=1
+    conformance_run_new "$CONFORMANCE_REQUIREMENTS (--requirements)" "$FIXTURE_BASELINE" \
+        --url "$url" --requirements "$CONFORMANCE_REQUIREMENTS" || status=1
+    return "$status"
+}
+
+# The real server at URL: each scenario of CONFORMANCE_REAL_SCENARIOS.
+conformance_run_real() {
+    local url="$1" scenario status=0
+    for scenario in $CONFORMANCE_REAL_SCENARIOS; do
+        conformance_run_new "real server, $scenario" "$REAL_BASELINE" \
+            --url "$url" --scenario "$scenario" || status=1
+    done
+    return "$status"
 }
 
 # Prints `scenario: check: reason` for every failed check under the suite's -o directory.
@@ -152,7 +207,7 @@ conformance_start_server() {
     CONFORMANCE_SERVER_PID=$!
     deadline=$((SECONDS + CONFORMANCE_START_TIMEOUT_SECS))
     while [ "$SECONDS" -lt "$deadline" ]; do
-        url="$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\/[^ ]*\)$/\1/p' "$log" | head -n 1)"
+        url="$(sed -n 's/^\(listening on\|  Streamable HTTP:\) \(http:\/\/127\.0\.0\.1:[0-9]*\/[^ ]*\)$/\2/p' "$log" | head -n 1)"
         [ -n "$url" ] && break
         if ! kill -0 "$CONFORMANCE_SERVER_PID" 2>/dev/null; then
             conformance_log "server exited before it was ready"
@@ -181,6 +236,11 @@ conformance_stop_server() {
 }
 
 conformance_main() {
+    local run=conformance_run_fixture
+    if [ "${1:-}" = "--real" ]; then
+        run=conformance_run_real
+        shift
+    fi
     if [ "$#" -eq 0 ]; then
         sed -n '2,9p' "$0" >&2
         return 2
@@ -192,9 +252,9 @@ conformance_main() {
         trap conformance_stop_server EXIT
         trap 'exit 130' INT TERM
         conformance_start_server "$@"
-        conformance_run "$CONFORMANCE_SERVER_URL"
+        "$run" "$CONFORMANCE_SERVER_URL"
     else
-        conformance_run "$1"
+        "$run" "$1"
     fi
 }
 

@@ -48,6 +48,24 @@ install_python() {
 }
 install_python
 
+# The Python MCP SDK 1.x generation of clients (LangChain's MCP adapters, FastMCP 2) cannot
+# share the venv above (mcp 2.x, google-adk's pins): their own venv, same stamp rule.
+VENV_MCP1="$CACHE/venv-mcp1"
+install_python_mcp1() {
+    local req="$ROOT/tests/clients/mcp1/requirements.txt"
+    local stamp="$VENV_MCP1/.requirements.sha256"
+    local want
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ -x "$VENV_MCP1/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+    echo "installing the MCP SDK 1.x client test dependencies into $VENV_MCP1"
+    python3 -m venv "$VENV_MCP1"
+    "$VENV_MCP1/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" > "$stamp"
+}
+install_python_mcp1
+
 # Debian packages the checks use; installed once (CI runs as root on Debian). The package's
 # own service is not used: tests start redis-server themselves on ports they choose.
 install_debian() {
@@ -184,9 +202,11 @@ client_setups() {
     cargo build --locked --quiet --bin mcp-atlassian &&
         MCP_ATLASSIAN_BIN="$BIN" MCP_ATLASSIAN_VERSION="$VERSION" MCP_CLIENTS_NODE="$NODE22" \
             MCP_CLIENTS_NODE_MODULES="$CLIENTS/node_modules" \
-            "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/clients"
+            "$VENV/bin/python" -m pytest -q -p no:cacheprovider --ignore="$ROOT/tests/clients/mcp1" "$ROOT/tests/clients" &&
+        MCP_ATLASSIAN_BIN="$BIN" MCP_ATLASSIAN_VERSION="$VERSION" \
+            "$VENV_MCP1/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/clients/mcp1"
 }
-stage "client set-ups (SDK, mcp-remote, Inspector, OpenAI Agents, ADK)" client_setups
+stage "client set-ups (SDKs, mcp-remote, Inspector, Gemini CLI, Claude Code, LangChain, FastMCP, OpenAI Agents, ADK)" client_setups
 # Every ops script answers --help with exit 0; the drill runs backup, destroy, restore and an
 # MCP tool call with the restored key against the real binary (loopback, temp dirs).
 ops_scripts_help() {
@@ -201,11 +221,16 @@ dr_drill() {
 }
 stage "disaster-recovery drill" dr_drill
 
+# Both protocol eras: the fixture server (legacy 0.1.16 set + --requirements 2026-07-28 of
+# 0.2.0-alpha.12), then the real server on its sandbox (the scenarios it must pass).
 conformance() {
-    cargo build --locked --quiet --example conformance_server &&
-        "$ROOT/scripts/conformance.sh" -- "$CARGO_TARGET_DIR/debug/examples/conformance_server"
+    cargo build --locked --quiet --example conformance_server --bin mcp-atlassian &&
+        "$ROOT/scripts/conformance.sh" -- "$CARGO_TARGET_DIR/debug/examples/conformance_server" &&
+        TRANSPORT=streamable-http HOST=127.0.0.1 PORT=0 PROMETHEUS_PORT=0 \
+            MCP_RATE_LIMIT_PER_MINUTE=0 MCP_RATE_LIMIT_PER_HOUR=0 \
+            "$ROOT/scripts/conformance.sh" --real -- "$BIN" --sandbox
 }
-stage "mcp conformance suite" conformance
+stage "mcp conformance suite (both protocol eras; fixture and real server)" conformance
 
 # Alert and recording rules: syntax, promtool unit tests (every alert fired and kept silent),
 # runbook links and test coverage; the Prometheus and Alertmanager configurations.

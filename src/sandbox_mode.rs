@@ -86,12 +86,47 @@ pub async fn serve(
         .context("the sandbox stopped with an error")
 }
 
-/// The banner `--sandbox` prints: URLs and a Cursor config to paste.
-pub fn banner(mcp_addr: SocketAddr, path: &str, sandbox_addr: SocketAddr) -> String {
+/// Where the API key for the banner's client config comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BannerKey {
+    /// No key is configured: the config needs no header.
+    None,
+    /// `MCP_API_KEY` is set.
+    Single,
+    /// `MCP_API_KEYS_FILE` is set.
+    File,
+}
+
+/// The banner `--sandbox` prints: URLs and a Cursor config to paste. With a key configured
+/// the config carries the `X-API-Key` header (without it Cursor would get 403); the key
+/// itself is never printed, the header reads it from the environment Cursor starts from.
+pub fn banner(
+    mcp_addr: SocketAddr,
+    path: &str,
+    sandbox_addr: SocketAddr,
+    key: BannerKey,
+) -> String {
+    let url = format!("http://{mcp_addr}{path}");
+    let (server, key_hint) = match key {
+        BannerKey::None => (format!("{{ \"url\": \"{url}\" }}"), String::new()),
+        BannerKey::Single | BannerKey::File => (
+            format!(
+                "{{\n      \"url\": \"{url}\",\n      \"headers\": {{ \"X-API-Key\": \"${{env:MCP_ATLASSIAN_API_KEY}}\" }}\n    }}"
+            ),
+            format!(
+                "Export MCP_ATLASSIAN_API_KEY={} where Cursor starts (the key is not printed).\n",
+                if key == BannerKey::Single {
+                    "<the value of MCP_API_KEY>"
+                } else {
+                    "<a key from MCP_API_KEYS_FILE>"
+                }
+            ),
+        ),
+    };
     format!(
         "mcp-atlassian is serving the built-in sandbox (no real Atlassian site is used)\n\
-         \n  Streamable HTTP: http://{mcp_addr}{path}\n  SSE:             http://{mcp_addr}/sse\n  Sandbox REST:    http://{sandbox_addr} (Jira) and http://{sandbox_addr}/wiki (Confluence)\n\
-         \nCursor (.cursor/mcp.json):\n{{\n  \"mcpServers\": {{\n    \"mcp-atlassian\": {{ \"url\": \"http://{mcp_addr}{path}\" }}\n  }}\n}}\n\
+         \n  Streamable HTTP: {url}\n  SSE:             http://{mcp_addr}/sse\n  Sandbox REST:    http://{sandbox_addr} (Jira) and http://{sandbox_addr}/wiki (Confluence)\n\
+         \nCursor (.cursor/mcp.json):\n{{\n  \"mcpServers\": {{\n    \"mcp-atlassian\": {server}\n  }}\n}}\n{key_hint}\
          \nTry: jira_search with jql \"project = DEMO ORDER BY created DESC\". Stop with Ctrl-C.\n"
     )
 }
@@ -114,6 +149,33 @@ mod tests {
             err.starts_with("--faults is not a fault configuration"),
             "{err}"
         );
+    }
+
+    /// The JSON between the "Cursor" line and the next blank line of the banner.
+    fn cursor_config(banner: &str) -> serde_json::Value {
+        let start = banner.find("\n{\n").expect("config start") + 1;
+        let end = start + banner[start..].find("\n}\n").expect("config end") + 2;
+        serde_json::from_str(&banner[start..end]).expect("the pasted config is JSON")
+    }
+
+    #[test]
+    fn the_banner_cursor_config_carries_the_key_header_only_when_a_key_is_set() {
+        let mcp = "127.0.0.1:8000".parse().expect("addr");
+        let sb = "127.0.0.1:9000".parse().expect("addr");
+        let open = banner(mcp, "/mcp", sb, BannerKey::None);
+        let server = &cursor_config(&open)["mcpServers"]["mcp-atlassian"];
+        assert_eq!(server["url"], "http://127.0.0.1:8000/mcp");
+        assert!(server.get("headers").is_none(), "{open}");
+        for key in [BannerKey::Single, BannerKey::File] {
+            let keyed = banner(mcp, "/mcp", sb, key);
+            let server = &cursor_config(&keyed)["mcpServers"]["mcp-atlassian"];
+            assert_eq!(server["url"], "http://127.0.0.1:8000/mcp");
+            assert_eq!(
+                server["headers"]["X-API-Key"], "${env:MCP_ATLASSIAN_API_KEY}",
+                "{keyed}"
+            );
+            assert!(keyed.contains("Export MCP_ATLASSIAN_API_KEY="), "{keyed}");
+        }
     }
 
     #[test]

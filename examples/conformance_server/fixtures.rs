@@ -168,6 +168,9 @@ impl ServerHandler for ConformanceServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        if let Some(response) = tools::input_required(&request) {
+            return Ok(response);
+        }
         tools::call(self, request, context).await.map(Into::into)
     }
 
@@ -196,9 +199,10 @@ impl ServerHandler for ConformanceServer {
     ) -> Result<ReadResourceResponse, McpError> {
         match catalog::read(&request.uri) {
             Some(contents) => Ok(ReadResourceResult::new(vec![contents]).into()),
+            // SEP-2164: the error names the URI in `data.uri`.
             None => Err(McpError::resource_not_found(
                 format!("no resource at `{}`; call resources/list", request.uri),
-                None,
+                Some(serde_json::json!({"uri": request.uri})),
             )),
         }
     }
@@ -211,7 +215,7 @@ impl ServerHandler for ConformanceServer {
         if !catalog::is_known_resource(&request.uri) {
             return Err(McpError::resource_not_found(
                 format!("no resource at `{}` to subscribe to", request.uri),
-                None,
+                Some(serde_json::json!({"uri": request.uri})),
             ));
         }
         self.session

@@ -448,7 +448,18 @@ pub async fn run_with_sandbox(
     let addr = app.local_addr().context("listener has no address")?;
     println!(
         "{}",
-        sandbox_mode::banner(addr, &config.server.streamable_http_path, sandbox_addr)
+        sandbox_mode::banner(
+            addr,
+            &config.server.streamable_http_path,
+            sandbox_addr,
+            if config.security.api_key.is_some() {
+                sandbox_mode::BannerKey::Single
+            } else if config.security.api_keys_file.is_some() {
+                sandbox_mode::BannerKey::File
+            } else {
+                sandbox_mode::BannerKey::None
+            },
+        )
     );
     if let Some(m) = app.metrics_addr() {
         println!("Metrics (Prometheus): http://{m}/metrics");

@@ -11,6 +11,7 @@ pub mod health;
 pub mod limits;
 pub mod metrics;
 pub mod peek;
+pub mod priming;
 pub mod refusal;
 pub mod router;
 pub mod serve;

@@ -22,6 +22,8 @@ pub struct McpCallInfo {
     pub client: Option<String>,
     /// The request id (number or string), so a refusal can answer it.
     pub id: Option<serde_json::Value>,
+    /// `params.protocolVersion` of an `initialize`: the version the client asks for.
+    pub protocol_version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +41,8 @@ struct PeekParams<'a> {
     name: Option<&'a str>,
     #[serde(rename = "clientInfo", borrow)]
     client_info: Option<PeekClient<'a>>,
+    #[serde(rename = "protocolVersion", borrow)]
+    protocol_version: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +74,11 @@ fn peek(bytes: &[u8]) -> McpCallInfo {
                         c.version.unwrap_or("?")
                     ))
                 }),
+            protocol_version: p
+                .params
+                .as_ref()
+                .and_then(|x| x.protocol_version)
+                .map(sanitize),
             // Only the shapes JSON-RPC allows, so a refusal never echoes a large value.
             id: p
                 .id
@@ -121,6 +130,8 @@ mod tests {
         let init = peek(br#"{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"clientInfo":{"name":"cursor","version":"1.2"}}}"#);
         assert_eq!(init.client.as_deref(), Some("cursor/1.2"));
         assert_eq!(init.id, Some(serde_json::json!("a")));
+        let asks = peek(br#"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}"#);
+        assert_eq!(asks.protocol_version.as_deref(), Some("2025-06-18"));
         assert!(peek(br#"{"id":{"x":1},"method":"ping"}"#).id.is_none());
         assert!(peek(b"not json").method.is_none());
     }

@@ -3,8 +3,9 @@
 //! Order, outermost first: request id → HTTP metrics → trace span → access log → client IP
 //! (trusted proxies) → Host/Origin check → body limit → API key and session ownership (from
 //! the headers: no body is read before the key passed) → JSON-RPC peek → budgets and session
-//! caps (they count by method) → in-flight count → MCP transports. `/healthz` and `/readyz`
-//! sit outside the MCP layers: no key, no upstream call.
+//! caps (they count by method) → in-flight count → MCP transports (Streamable HTTP answers pass
+//! the priming-event filter for pre-2025-11-25 clients). `/healthz` and `/readyz` sit outside
+//! the MCP layers: no key, no upstream call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,7 @@ use super::health::{Readiness, healthz, readyz};
 use super::limits::{LimitState, limit};
 use super::metrics::http_metrics;
 use super::peek::peek_mcp;
+use super::priming::priming_for_new_clients_only;
 use crate::config::{Cidr, ServerConfig};
 use crate::mcp::errors::{jsonrpc_error_response, refusal};
 use crate::mcp::sessions::SessionTable;
@@ -127,7 +129,8 @@ where
 
     let streamable_routes = Router::new()
         .route_service(&server.streamable_http_path, any_service(streamable))
-        .layer(middleware::from_fn(normalize_streamable_response));
+        .layer(middleware::from_fn(normalize_streamable_response))
+        .layer(middleware::from_fn(priming_for_new_clients_only));
     let sse_routes = Router::new()
         .route("/sse", get(sse::open_stream::<H>))
         .route(MESSAGES_PATH, post(sse::post_message::<H>))

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ResourceContents, ServerCapabilities, ServerConfig,
-    Tool as McpTool, ToolAnnotations,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ResourceContents, ServerCapabilities, ServerConfig, Tool as McpTool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -188,6 +188,19 @@ impl ServerHandler for AtlassianMcp {
         self.inner.info.clone()
     }
 
+    /// This server offers tools only; a `resources/read` is answered as a resource that does
+    /// not exist (SEP-2164: the URI in `data.uri`; rmcp sends -32602 to 2026-07-28 clients).
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        Err(ErrorData::resource_not_found(
+            "no such resource: this server offers tools only; call tools/list",
+            Some(serde_json::json!({"uri": request.uri})),
+        ))
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -255,7 +268,7 @@ impl ServerHandler for AtlassianMcp {
         match &result {
             Ok(o) if o.is_error => traces::tool_call_failed(&span, "tool_error"),
             Ok(_) => {}
-            Err(_) => traces::tool_call_failed(&span, "-32602"),
+            Err(_) => traces::tool_call_failed(&span, "invalid_arguments"),
         }
         let outcome = match &result {
             Ok(o) if !o.is_error => "ok",
@@ -283,8 +296,9 @@ impl ServerHandler for AtlassianMcp {
         }
         match result {
             Ok(output) => Ok(to_result(output).into()),
+            // A tool error, not a JSON-RPC error: the model reads it and retries (SEP-1303).
             Err(e @ CallError::InvalidArguments { .. }) => {
-                Err(ErrorData::invalid_params(e.to_string(), None))
+                Ok(to_result(ToolOutput::error(e.to_string())).into())
             }
         }
     }

@@ -4,6 +4,7 @@
 //! HTTP layer); they never see HTTP headers and never build HTTP clients.
 
 pub mod args;
+pub mod arguments;
 pub mod confluence;
 pub mod env;
 pub mod jira;

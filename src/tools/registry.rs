@@ -186,10 +186,12 @@ impl ToolOutput {
     }
 }
 
-/// A call that cannot be treated as a tool call at all (JSON-RPC invalid params).
+/// A call whose arguments the tool cannot take. The MCP layer answers it as a tool error
+/// (`isError: true`, MCP 2025-11-25 / SEP-1303) so the model can correct the call and retry.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum CallError {
-    /// Arguments that do not match the input schema.
+    /// Arguments that do not match the input schema; `reason` names the parameter and what it
+    /// takes.
     #[error("invalid arguments for {tool}: {reason}")]
     InvalidArguments {
         /// Tool name.

@@ -1,5 +1,6 @@
 //! Typed tools: declare the argument struct once and get the portable schema, argument
-//! parsing (explicit `null` = not given, unknown names rejected) and the [`Tool`] impl.
+//! parsing (explicit `null` = not given; numbers and booleans coerced and unknown names set
+//! aside by [`super::arguments`]) and the [`Tool`] impl.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::arguments::{self, Step};
 use super::registry::{
     Access, Availability, CallError, Product, Tool, ToolContext, ToolFuture, ToolOutput, ToolSpec,
 };
@@ -80,13 +82,43 @@ impl<L: Logic> Tool for Typed<L> {
 
     fn call<'a>(&'a self, ctx: &'a ToolContext, arguments: Map<String, Value>) -> ToolFuture<'a> {
         Box::pin(async move {
-            let args: L::Args = serde_json::from_value(Value::Object(arguments)).map_err(|e| {
-                CallError::InvalidArguments {
-                    tool: self.spec.name.to_owned(),
-                    reason: e.to_string(),
+            let schema = &self.spec.input_schema;
+            let prepared = arguments::prepare(schema, arguments);
+            let note = (!prepared.ignored.is_empty())
+                .then(|| arguments::ignored_note(self.spec.name, schema, &prepared.ignored));
+            let parsed: Result<L::Args, _> =
+                serde_path_to_error::deserialize(Value::Object(prepared.arguments));
+            let args = match parsed {
+                Ok(args) => args,
+                Err(e) => {
+                    let path = steps(e.path());
+                    let mut reason =
+                        arguments::refusal(self.spec.name, schema, &path, &e.inner().to_string());
+                    if let Some(note) = note {
+                        reason = format!("{reason} ({note})");
+                    }
+                    return Err(CallError::InvalidArguments {
+                        tool: self.spec.name.to_owned(),
+                        reason,
+                    });
                 }
-            })?;
-            Ok(self.logic.run(ctx, args).await)
+            };
+            let mut output = self.logic.run(ctx, args).await;
+            if let Some(note) = note {
+                output.content.push(super::registry::Content::Text(note));
+            }
+            Ok(output)
         })
     }
+}
+
+/// The parser's path as [`Step`]s.
+fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
+    path.iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+            _ => None,
+        })
+        .collect()
 }

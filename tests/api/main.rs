@@ -1,5 +1,6 @@
 //! Integration tests: the real application on a loopback port, real MCP over real HTTP.
 
+mod arguments;
 mod backup;
 mod backup_schedule;
 mod bad_input;
@@ -40,6 +41,7 @@ mod jira_service_desk;
 mod jira_workflow;
 mod jira_worklog;
 mod metrics;
+mod priming;
 mod redis;
 mod security;
 mod shutdown;

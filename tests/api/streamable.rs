@@ -107,7 +107,7 @@ async fn read_only_mode_hides_and_refuses_write_tools() {
 }
 
 #[tokio::test]
-async fn invalid_tool_arguments_are_a_json_rpc_error_not_a_crash() {
+async fn invalid_tool_arguments_are_a_tool_error_not_a_json_rpc_error() {
     let app = spawn_app().await;
     let (session, _) = app.initialize().await;
     let call = app
@@ -118,11 +118,12 @@ async fn invalid_tool_arguments_are_a_json_rpc_error_not_a_crash() {
             json!({"name": "test_echo", "arguments": {}}),
         )
         .await;
-    assert_eq!(call["error"]["code"], -32602);
+    assert!(call.get("error").is_none(), "{call}");
+    assert_eq!(call["result"]["isError"], true, "{call}");
     assert!(
-        call["error"]["message"]
+        call["result"]["content"][0]["text"]
             .as_str()
-            .expect("message")
+            .expect("text")
             .contains("text is required")
     );
     let ping = app.rpc(session.as_deref(), 3, "ping", json!({})).await;

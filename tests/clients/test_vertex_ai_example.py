@@ -15,6 +15,7 @@ from google.adk.models.base_llm import BaseLlm
 from google.adk.models.llm_request import LlmRequest
 from google.adk.models.llm_response import LlmResponse
 from google.genai import types
+from scripted_model import ScriptedGemini
 
 _path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "vertex_ai_client.py"
 _spec = importlib.util.spec_from_file_location("vertex_ai_client", _path)
@@ -78,3 +79,55 @@ def test_the_header_provider_sends_a_per_user_token_only_when_the_session_has_on
 
     assert example.atlassian_headers(Ctx({"atlassian_token": "tok-123"})) == {"Authorization": "Bearer tok-123"}
     assert example.atlassian_headers(Ctx({})) == {}
+
+
+def _run_example(env_extra: dict, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "GEMINI_"))}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, str(_path), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_example_offline_mode_answers_from_the_issue_it_read_over_mcp(keyed_server):
+    done = _run_example(
+        {"MCP_ATLASSIAN_URL": f"{keyed_server}/mcp", "MCP_API_KEY": API_KEY},
+        "--offline",
+        "What is DEMO-1 about?",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "DEMO-1: Sandbox showcase issue with rich description" in done.stdout, done.stdout
+
+
+def test_the_example_without_google_credentials_says_what_to_set_instead_of_a_traceback(keyed_server):
+    done = _run_example({"MCP_ATLASSIAN_URL": f"{keyed_server}/mcp", "MCP_API_KEY": API_KEY}, "Summarise DEMO-1")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "--offline" in done.stderr and "GOOGLE_API_KEY" in done.stderr, done.stderr
+
+
+def _doc_snippet() -> str:
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "vertex_ai_integration.md").read_text()
+    section = doc.split("## A plain `google-genai` call (no ADK)", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_plain_google_genai_snippet_reads_an_issue_over_mcp(keyed_server, monkeypatch):
+    model = ScriptedGemini()
+    try:
+        for name in ("GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_CLOUD_PROJECT", "GEMINI_API_KEY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("GOOGLE_API_KEY", "offline")
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", model.url)
+        namespace: dict = {}
+        exec(compile(_doc_snippet(), "vertex_ai_integration.md", "exec"), namespace)
+        answer = asyncio.run(namespace["ask"]("What is DEMO-1?", f"{keyed_server}/mcp", API_KEY))
+    finally:
+        model.close()
+    assert "Sandbox showcase issue with rich description" in answer, answer
+    assert "jira_get_issue" in ScriptedGemini.declared_names(model.requests[0][1])
+    assert len(model.requests) == 2, [path for path, _ in model.requests]
