@@ -148,14 +148,14 @@ pub fn to_mcp_tool(spec: &ToolSpec) -> McpTool {
     // only for tools that write, so read tools omit them. destructiveHint is always given for
     // writes because its default (true) would be wrong for most of them.
     let annotations = ToolAnnotations::from_raw(
-        Some(spec.title.to_owned()),
+        None,
         read.then_some(true),
         (!read).then_some(spec.destructive),
         (!read && spec.idempotent).then_some(true),
         None,
     );
-    // The title travels once, in the annotations: tools/list is read into every agent's
-    // context, so every repeated byte costs.
+    // No title: every tool's would restate its name (jira_get_issue, "Get Jira issue"), and
+    // tools/list is read into every agent's context, so every repeated byte costs.
     McpTool::new(spec.name, spec.description, spec.input_schema.clone())
         .with_annotations(annotations)
 }
@@ -299,7 +299,6 @@ mod tests {
     fn spec(access: Access, destructive: bool) -> ToolSpec {
         ToolSpec {
             name: "jira_delete_issue",
-            title: "Delete issue",
             description: "d",
             toolset: "jira_issues",
             product: Product::Jira,
@@ -319,7 +318,7 @@ mod tests {
         assert_eq!(a.destructive_hint, Some(true));
         assert_eq!(a.idempotent_hint, None, "false is the default");
         assert_eq!(a.open_world_hint, None, "open world is the default");
-        assert_eq!(a.title.as_deref(), Some("Delete issue"));
+        assert_eq!(a.title, None, "the name says it");
         let r = to_mcp_tool(&spec(Access::Read, false))
             .annotations
             .expect("annotations");

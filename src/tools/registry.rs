@@ -81,8 +81,6 @@ impl Availability {
 pub struct ToolSpec {
     /// Name, `^[a-z][a-z0-9_]{0,39}$`, as the reference server spells it.
     pub name: &'static str,
-    /// Human title.
-    pub title: &'static str,
     /// One or two sentences for the model.
     pub description: &'static str,
     /// Toolset name from [`toolsets::ALL`].
@@ -356,7 +354,6 @@ mod tests {
     ) -> Arc<dyn Tool> {
         Arc::new(Fixed(ToolSpec {
             name,
-            title: name,
             description: "d",
             toolset,
             product,

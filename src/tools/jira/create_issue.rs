@@ -22,9 +22,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ.
     project_key: String,
-    /// Title.
     summary: String,
     /// e.g. Task, Bug, Story.
     issue_type: String,
@@ -32,9 +30,9 @@ pub struct Args {
     assignee: Option<String>,
     /// Markdown.
     description: Option<String>,
-    /// Comma-separated names.
+    /// Comma list.
     components: Option<String>,
-    /// Fields by id, e.g. {"priority": "High", "parent": "PROJ-1"}.
+    /// JSON by field id, e.g. {"priority": "High", "parent": "PROJ-1"}.
     additional_fields: Option<JsonObject>,
 }
 
@@ -44,7 +42,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_create_issue",
-            title: "Create Jira issue",
             description: "Create an issue; a missing required field is named with its allowed values.",
             toolset: "jira_issues",
             product: Product::Jira,
