@@ -39,6 +39,9 @@ pub fn implementation() -> Implementation {
 
 struct Inner {
     registry: Registry,
+    /// Compact JSON bytes of each listed tool's definition, measured once: what a
+    /// `tools/list` answer costs is then a sum, not a second serialisation.
+    listed_bytes: std::collections::HashMap<&'static str, usize>,
     info: ServerConfig,
     audit: AuditLog,
 }
@@ -55,9 +58,18 @@ impl AtlassianMcp {
         let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(implementation())
             .with_instructions(INSTRUCTIONS);
+        let listed_bytes = registry
+            .visible(&Caller::default())
+            .map(|t| {
+                let spec = t.spec();
+                let size = serde_json::to_string(&to_mcp_tool(spec)).map_or(0, |j| j.len());
+                (spec.name, size)
+            })
+            .collect();
         AtlassianMcp {
             inner: Arc::new(Inner {
                 registry,
+                listed_bytes,
                 info,
                 audit,
             }),
@@ -194,12 +206,31 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = caller_of(&context);
-        let tools = self
+        let tools: Vec<McpTool> = self
             .inner
             .registry
             .visible(&caller)
             .map(|t| to_mcp_tool(t.spec()))
             .collect();
+        // The tools array as compact JSON: its definitions, the commas between them, [ and ].
+        let bytes = tools
+            .iter()
+            .map(|t| {
+                self.inner
+                    .listed_bytes
+                    .get(t.name.as_ref())
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .sum::<usize>()
+            + tools.len().saturating_sub(1)
+            + 2;
+        let mode = if caller.read_only {
+            "static_read_only"
+        } else {
+            "static"
+        };
+        metrics::record_tools_list_bytes(mode, bytes);
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -263,6 +294,9 @@ impl ServerHandler for AtlassianMcp {
             _ => "tool_error",
         };
         metrics::record_tool_call(tool.spec().name, outcome, Some(started.elapsed()));
+        if let Ok(output) = &result {
+            metrics::record_tool_result_bytes(tool.spec().name, output.context_bytes());
+        }
         if let Some((key, ip, name)) = audit {
             let outcome = match &result {
                 Ok(o) if o.is_error => "error",

@@ -175,6 +175,23 @@ impl ToolOutput {
         }
     }
 
+    /// Bytes this result puts into the model's context: text, and the base64 data (plus MIME
+    /// type and URI) of images and embedded files.
+    pub fn context_bytes(&self) -> usize {
+        self.content
+            .iter()
+            .map(|c| match c {
+                Content::Text(t) => t.len(),
+                Content::Image { data, mime_type } => data.len() + mime_type.len(),
+                Content::Blob {
+                    uri,
+                    mime_type,
+                    data,
+                } => uri.len() + mime_type.len() + data.len(),
+            })
+            .sum()
+    }
+
     /// A tool error with a sentence saying what happened and what to try.
     pub fn error(message: impl Into<String>) -> Self {
         ToolOutput {
