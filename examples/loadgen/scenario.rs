@@ -21,6 +21,45 @@ pub fn tool_args(tool: &str) -> Value {
     }
 }
 
+/// The ten tools agents call most, whose result bytes are measured (issue 19): reads and
+/// the usual writes, with arguments both servers take (JSON fields as text, as the reference
+/// expects them).
+pub const PAYLOAD_TOOLS: [&str; 10] = [
+    "jira_get_issue",
+    "jira_search",
+    "jira_get_transitions",
+    "jira_get_all_projects",
+    "jira_create_issue",
+    "jira_update_issue",
+    "jira_add_comment",
+    "confluence_search",
+    "confluence_get_page",
+    "confluence_create_page",
+];
+
+/// Arguments of a [`PAYLOAD_TOOLS`] call; `run` makes the new page's title unique per server.
+pub fn payload_args(tool: &str, run: &str) -> Value {
+    match tool {
+        "jira_get_issue" | "jira_search" => tool_args(tool),
+        "jira_get_transitions" => json!({"issue_key": "DEMO-1"}),
+        "jira_get_all_projects" => json!({}),
+        "jira_create_issue" => json!({
+            "project_key": "DEMO", "summary": "Benchmark issue", "issue_type": "Task",
+            "description": "Created by the **benchmark**."
+        }),
+        "jira_update_issue" => {
+            json!({"issue_key": "DEMO-2", "fields": "{\"summary\": \"Renamed by the benchmark\"}"})
+        }
+        "jira_add_comment" => json!({"issue_key": "DEMO-1", "body": "A benchmark comment."}),
+        "confluence_search" => json!({"query": "type = page AND space = DEMO", "limit": 10}),
+        "confluence_get_page" => json!({"page_id": "196610"}),
+        _ => json!({
+            "space_key": "DEMO", "title": format!("Benchmark page {run}"),
+            "content": "# Hello\n\nWritten by the benchmark."
+        }),
+    }
+}
+
 /// Sizes and counts of one run.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -190,18 +229,23 @@ async fn cold_starts(http: &reqwest::Client, l: &Launcher, set: &Settings, out: 
     }
 }
 
-/// Payload sizes of the two results, from a fresh session.
+/// Payload sizes of the ten results, from a fresh session.
 async fn payloads(http: &reqwest::Client, srv: &Running, out: &mut Figures) {
     let mut s = Streamable::new(http.clone(), &srv.base);
     if let Err(e) = s.initialize().await {
         out.notes.push(format!("payload: {e}"));
         return;
     }
-    for tool in TOOLS {
+    let run = format!(
+        "{}-{}",
+        srv.base.rsplit(':').next().unwrap_or("0"),
+        std::process::id()
+    );
+    for tool in PAYLOAD_TOOLS {
         match s
             .call(
                 "tools/call",
-                json!({"name": tool, "arguments": tool_args(tool)}),
+                json!({"name": tool, "arguments": payload_args(tool, &run)}),
             )
             .await
         {

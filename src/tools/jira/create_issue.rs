@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{guard_project, names, normalise_fields, read_back, rich_in, tri, user_ref};
-use super::{DEFAULT_FIELDS, confine};
+use super::confine;
 use crate::atlassian::jira::issue_write;
 use crate::atlassian::{CallAuth, ServiceClient};
 use crate::tools::args::JsonObject;
@@ -196,8 +196,10 @@ impl Logic for CreateIssue {
                 "Jira created the issue but did not say its key; search for it by summary.",
             );
         };
-        let mut wanted = DEFAULT_FIELDS.to_owned();
-        for f in fields.keys() {
+        // A lean answer: key, URL, status and what was written, not a re-read of the issue
+        // (the description the caller just sent is not echoed back).
+        let mut wanted = String::from("summary,status,issuetype");
+        for f in fields.keys().filter(|f| *f != "description") {
             if !wanted.split(',').any(|w| w == f) {
                 wanted.push(',');
                 wanted.push_str(f);

@@ -31,8 +31,7 @@ pub struct UpdateArgs {
     components: Option<String>,
     /// JSON list of {"filename","content_base64","mime_type"?}.
     attachments: Option<String>,
-    /// Comma list or *all.
-    #[schemars(extend("default" = "*all"))]
+    /// Comma list or *all; default: the fields written, and status.
     return_fields: Option<String>,
 }
 
@@ -78,7 +77,7 @@ pub(super) fn update_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "jira_update_issue",
-            "Change fields of an issue and/or attach files.",
+            "Change fields of an issue and/or attach files; answers with the fields written.",
             false,
             true,
         ),
@@ -136,8 +135,14 @@ impl Logic for UpdateIssue {
                 "fields is empty; pass what to change, e.g. {\"summary\": \"New title\"}.",
             );
         }
+        // What the answer echoes unless return_fields asks for more: the fields written.
+        let mut written = String::from("status");
         if !raw.is_empty() {
             let fields = tri!(normalise_fields(client, &auth, raw).await);
+            for f in fields.keys() {
+                written.push(',');
+                written.push_str(f);
+            }
             tri!(
                 issue_write::edit(client, &auth, &key, &fields)
                     .await
@@ -161,7 +166,10 @@ impl Logic for UpdateIssue {
                 }
             }
         }
-        let ret = args.return_fields.unwrap_or_else(|| "*all".to_owned());
+        let ret = args
+            .return_fields
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or(written);
         read_back(env, client, &auth, &key, &ret, extra).await
     }
 }
