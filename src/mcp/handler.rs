@@ -19,6 +19,7 @@ use tracing::Instrument;
 use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
 use crate::telemetry::metrics;
 use crate::telemetry::traces;
+use crate::tools::toolsets;
 use crate::tools::{
     Access, CallError, Caller, Content, Registry, RequestCredentials, ToolContext, ToolOutput,
     ToolSpec,
@@ -115,6 +116,30 @@ fn request_credentials(
     }
 }
 
+/// The toolsets this request narrows itself to (`X-MCP-Toolsets`), if it sent the header.
+fn requested_toolsets(
+    ctx: &RequestContext<RoleServer>,
+) -> Result<Option<std::collections::BTreeSet<&'static str>>, ErrorData> {
+    let Some(value) = ctx
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.headers.get(toolsets::HEADER))
+    else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    toolsets::from_header(text).map(Some).map_err(|e| {
+        ErrorData::invalid_params(
+            format!(
+                "X-MCP-Toolsets names unknown toolsets: {}; valid names are default, all, {}",
+                e.unknown.join(", "),
+                toolsets::ALL.join(", ")
+            ),
+            None,
+        )
+    })
+}
+
 fn client_ip_of(ctx: &RequestContext<RoleServer>) -> Option<String> {
     ctx.extensions
         .get::<http::request::Parts>()
@@ -206,10 +231,11 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = caller_of(&context);
+        let only = requested_toolsets(&context)?;
         let tools: Vec<McpTool> = self
             .inner
             .registry
-            .visible(&caller)
+            .visible_within(&caller, only.as_ref())
             .map(|t| to_mcp_tool(t.spec()))
             .collect();
         // The tools array as compact JSON: its definitions, the commas between them, [ and ].
@@ -225,10 +251,10 @@ impl ServerHandler for AtlassianMcp {
             .sum::<usize>()
             + tools.len().saturating_sub(1)
             + 2;
-        let mode = if caller.read_only {
-            "static_read_only"
-        } else {
-            "static"
+        let mode = match (only.is_some(), caller.read_only) {
+            (true, _) => "header",
+            (false, true) => "static_read_only",
+            (false, false) => "static",
         };
         metrics::record_tools_list_bytes(mode, bytes);
         Ok(ListToolsResult::with_all_items(tools))
@@ -240,9 +266,21 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = caller_of(&context);
-        let Some(tool) = self.inner.registry.get(&request.name, &caller) else {
+        let only = requested_toolsets(&context)?;
+        let Some(tool) = self
+            .inner
+            .registry
+            .get_within(&request.name, &caller, only.as_ref())
+        else {
             // A tool that exists but is hidden from this caller (a read-only key) is a refusal.
-            if let Some(hidden) = self.inner.registry.get(&request.name, &Caller::default()) {
+            // (One the request's X-MCP-Toolsets left out is the client's own choice.)
+            let narrowed = self.inner.registry.get(&request.name, &caller).is_some();
+            if let Some(hidden) = self
+                .inner
+                .registry
+                .get(&request.name, &Caller::default())
+                .filter(|_| !narrowed)
+            {
                 metrics::record_tool_call(hidden.spec().name, "denied", None);
             }
             return Err(ErrorData::invalid_params(

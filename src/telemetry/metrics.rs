@@ -109,8 +109,8 @@ pub const TOOL_OUTCOMES: [&str; 5] = [
 ];
 
 /// Values of the `mode` label of [`TOOLS_LIST_BYTES`]: the tools `TOOLSETS` selects, as a
-/// full or a read-only key sees them.
-pub const TOOLS_LIST_MODES: [&str; 2] = ["static", "static_read_only"];
+/// full or a read-only key sees them, or narrowed by the request's `X-MCP-Toolsets`.
+pub const TOOLS_LIST_MODES: [&str; 3] = ["static", "static_read_only", "header"];
 
 /// Buckets of the two byte histograms (tool results, tools/list): 256 B to 4 MiB. A lean
 /// result is under 1 KiB; a page or an attachment can reach megabytes.

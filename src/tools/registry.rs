@@ -336,6 +336,28 @@ impl Registry {
         Self::allowed(tool.spec(), caller).then_some(tool)
     }
 
+    /// [`Registry::visible`] narrowed to the toolsets in `only` (a request's `X-MCP-Toolsets`);
+    /// `None` narrows nothing. It can only take tools away, never add one.
+    pub fn visible_within<'a>(
+        &'a self,
+        caller: &'a Caller,
+        only: Option<&'a BTreeSet<&'static str>>,
+    ) -> impl Iterator<Item = &'a Arc<dyn Tool>> + 'a {
+        self.visible(caller)
+            .filter(move |t| only.is_none_or(|o| o.contains(t.spec().toolset)))
+    }
+
+    /// [`Registry::get`] narrowed the same way: a tool outside `only` cannot be called.
+    pub fn get_within(
+        &self,
+        name: &str,
+        caller: &Caller,
+        only: Option<&BTreeSet<&'static str>>,
+    ) -> Option<&Arc<dyn Tool>> {
+        self.get(name, caller)
+            .filter(|t| only.is_none_or(|o| o.contains(t.spec().toolset)))
+    }
+
     /// Number of tools after static filtering.
     pub fn len(&self) -> usize {
         self.tools.len()
@@ -468,6 +490,36 @@ mod tests {
         assert!(!names(&r, &reader).contains(&"jira_create_issue"));
         assert!(r.get("jira_create_issue", &reader).is_none());
         assert!(r.get("jira_create_issue", &Caller::default()).is_some());
+    }
+
+    #[test]
+    fn a_request_can_narrow_the_toolsets_but_never_widen_them() {
+        let r = Registry::build(sample(), &exposure(&["default"])).expect("build");
+        let anyone = Caller::default();
+        let issues: BTreeSet<&'static str> = ["jira_issues"].into();
+        let n: Vec<_> = r
+            .visible_within(&anyone, Some(&issues))
+            .map(|t| t.spec().name)
+            .collect();
+        assert_eq!(
+            n,
+            ["jira_get_issue", "jira_create_issue", "jira_cloud_only"]
+        );
+        assert!(
+            r.get_within("confluence_search", &anyone, Some(&issues))
+                .is_none()
+        );
+        let agile: BTreeSet<&'static str> = ["jira_agile"].into();
+        assert_eq!(
+            r.visible_within(&anyone, Some(&agile)).count(),
+            0,
+            "not enabled"
+        );
+        assert!(
+            r.get_within("jira_get_agile_boards", &anyone, Some(&agile))
+                .is_none()
+        );
+        assert_eq!(r.visible_within(&anyone, None).count(), r.len());
     }
 
     #[test]

@@ -72,6 +72,22 @@ pub fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, UnknownToolse
     }
 }
 
+/// The request header by which a client narrows the toolsets for one request (for clients
+/// that cannot follow `notifications/tools/list_changed`); it never adds a toolset the server
+/// does not expose.
+pub const HEADER: &str = "x-mcp-toolsets";
+
+/// The toolsets an `X-MCP-Toolsets` value names (comma list of names, `default`, `all`).
+pub fn from_header(value: &str) -> Result<BTreeSet<&'static str>, UnknownToolsets> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    resolve(&names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +102,20 @@ mod tests {
         assert!(set.contains("jira_agile"));
         assert!(set.contains("confluence_pages"));
         assert_eq!(set.len(), DEFAULT.len() + 1);
+    }
+
+    #[test]
+    fn the_header_is_a_comma_list_of_the_same_names() {
+        let set = from_header(" jira_issues, Confluence_Pages ,").expect("valid");
+        assert_eq!(
+            set.into_iter().collect::<Vec<_>>(),
+            ["confluence_pages", "jira_issues"]
+        );
+        assert_eq!(from_header("").expect("empty").len(), 0);
+        assert_eq!(
+            from_header("jira_nope").expect_err("unknown").unknown,
+            ["jira_nope"]
+        );
     }
 
     #[test]

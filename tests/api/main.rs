@@ -46,3 +46,4 @@ mod shutdown;
 mod sse;
 mod streamable;
 mod tools;
+mod toolsets_header;
