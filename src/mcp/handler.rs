@@ -16,6 +16,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tracing::Instrument;
 
+use super::dynamic::{self, SessionToolsets};
 use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
 use crate::telemetry::metrics;
 use crate::telemetry::traces;
@@ -40,6 +41,10 @@ pub fn implementation() -> Implementation {
 
 struct Inner {
     registry: Registry,
+    /// The discovery tools of `TOOLSETS=dynamic` (empty otherwise), built once.
+    discovery: Vec<McpTool>,
+    /// Their compact JSON bytes, with the commas after them.
+    discovery_bytes: usize,
     /// Compact JSON bytes of each listed tool's definition, measured once: what a
     /// `tools/list` answer costs is then a sum, not a second serialisation.
     listed_bytes: std::collections::HashMap<&'static str, usize>,
@@ -47,16 +52,35 @@ struct Inner {
     audit: AuditLog,
 }
 
-/// The MCP handler; cheap to clone (one per session).
+/// The MCP handler; cheap to clone. [`AtlassianMcp::for_session`] gives each session its
+/// own toolset choice (`TOOLSETS=dynamic`); a clone shares it.
 #[derive(Clone)]
 pub struct AtlassianMcp {
     inner: Arc<Inner>,
+    session: Arc<SessionToolsets>,
 }
 
 impl AtlassianMcp {
     /// A handler over a built registry; write tool calls go to `audit`.
     pub fn new(registry: Registry, audit: AuditLog) -> Self {
-        let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = if registry.dynamic() {
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build()
+        } else {
+            ServerCapabilities::builder().enable_tools().build()
+        };
+        let discovery = if registry.dynamic() {
+            dynamic::discovery_tools(&registry)
+        } else {
+            Vec::new()
+        };
+        let discovery_bytes = discovery
+            .iter()
+            .map(|t| serde_json::to_string(t).map_or(0, |j| j.len() + 1))
+            .sum();
+        let info = ServerConfig::new(capabilities)
             .with_server_info(implementation())
             .with_instructions(INSTRUCTIONS);
         let listed_bytes = registry
@@ -68,8 +92,11 @@ impl AtlassianMcp {
             })
             .collect();
         AtlassianMcp {
+            session: Arc::default(),
             inner: Arc::new(Inner {
                 registry,
+                discovery,
+                discovery_bytes,
                 listed_bytes,
                 info,
                 audit,
@@ -80,6 +107,31 @@ impl AtlassianMcp {
     /// The registry.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
+    }
+
+    /// The handler for a new session: same registry, no toolset enabled yet.
+    pub fn for_session(&self) -> Self {
+        AtlassianMcp {
+            inner: self.inner.clone(),
+            session: Arc::default(),
+        }
+    }
+
+    /// The toolsets this request may use beyond the static filters: in dynamic mode the
+    /// session's enabled set, narrowed further by `X-MCP-Toolsets`; `None` for no narrowing.
+    fn narrowing(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Option<std::collections::BTreeSet<&'static str>>, ErrorData> {
+        let header = requested_toolsets(context)?;
+        if !self.inner.registry.dynamic() {
+            return Ok(header);
+        }
+        let enabled = self.session.enabled();
+        Ok(Some(match header {
+            Some(h) => enabled.intersection(&h).copied().collect(),
+            None => enabled,
+        }))
     }
 }
 
@@ -231,13 +283,14 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = caller_of(&context);
-        let only = requested_toolsets(&context)?;
-        let tools: Vec<McpTool> = self
-            .inner
-            .registry
-            .visible_within(&caller, only.as_ref())
-            .map(|t| to_mcp_tool(t.spec()))
-            .collect();
+        let only = self.narrowing(&context)?;
+        let mut tools: Vec<McpTool> = self.inner.discovery.clone();
+        tools.extend(
+            self.inner
+                .registry
+                .visible_within(&caller, only.as_ref())
+                .map(|t| to_mcp_tool(t.spec())),
+        );
         // The tools array as compact JSON: its definitions, the commas between them, [ and ].
         let bytes = tools
             .iter()
@@ -251,7 +304,9 @@ impl ServerHandler for AtlassianMcp {
             .sum::<usize>()
             + tools.len().saturating_sub(1)
             + 2;
+        let bytes = bytes + self.inner.discovery_bytes;
         let mode = match (only.is_some(), caller.read_only) {
+            _ if self.inner.registry.dynamic() => "dynamic",
             (true, _) => "header",
             (false, true) => "static_read_only",
             (false, false) => "static",
@@ -266,7 +321,21 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = caller_of(&context);
-        let only = requested_toolsets(&context)?;
+        if self.inner.registry.dynamic() && dynamic::is_discovery(&request.name) {
+            let arguments = request.arguments.unwrap_or_default();
+            let (result, changed) = dynamic::call(
+                &request.name,
+                &arguments,
+                &self.inner.registry,
+                &caller,
+                &self.session,
+            );
+            if changed && let Err(e) = context.peer.notify_tool_list_changed().await {
+                tracing::debug!(error = %e, "tools/list_changed not delivered");
+            }
+            return Ok(result.into());
+        }
+        let only = self.narrowing(&context)?;
         let Some(tool) = self
             .inner
             .registry

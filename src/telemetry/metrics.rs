@@ -109,8 +109,9 @@ pub const TOOL_OUTCOMES: [&str; 5] = [
 ];
 
 /// Values of the `mode` label of [`TOOLS_LIST_BYTES`]: the tools `TOOLSETS` selects, as a
-/// full or a read-only key sees them, or narrowed by the request's `X-MCP-Toolsets`.
-pub const TOOLS_LIST_MODES: [&str; 3] = ["static", "static_read_only", "header"];
+/// full or a read-only key sees them, narrowed by the request's `X-MCP-Toolsets`, or a
+/// `TOOLSETS=dynamic` session's discovery tools plus what it enabled.
+pub const TOOLS_LIST_MODES: [&str; 4] = ["static", "static_read_only", "header", "dynamic"];
 
 /// Buckets of the two byte histograms (tool results, tools/list): 256 B to 4 MiB. A lean
 /// result is under 1 KiB; a page or an attachment can reach megabytes.

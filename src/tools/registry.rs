@@ -254,6 +254,7 @@ pub enum RegistryError {
 pub struct Registry {
     tools: Vec<Arc<dyn Tool>>,
     by_name: HashMap<&'static str, usize>,
+    dynamic: bool,
 }
 
 impl std::fmt::Debug for Registry {
@@ -274,7 +275,22 @@ fn valid_name(name: &str) -> bool {
 impl Registry {
     /// Keeps the tools that pass the static filters, in declaration order.
     pub fn build(all: Vec<Arc<dyn Tool>>, exposure: &Exposure) -> Result<Registry, RegistryError> {
-        let toolsets: BTreeSet<&'static str> = toolsets::resolve(&exposure.toolsets)?;
+        let dynamic = exposure
+            .toolsets
+            .iter()
+            .any(|t| t.trim().eq_ignore_ascii_case(toolsets::DYNAMIC));
+        let named: Vec<String> = exposure
+            .toolsets
+            .iter()
+            .filter(|t| !t.trim().eq_ignore_ascii_case(toolsets::DYNAMIC))
+            .cloned()
+            .collect();
+        // TOOLSETS=dynamic alone: every toolset may be enabled by a session.
+        let toolsets: BTreeSet<&'static str> = if dynamic && named.is_empty() {
+            toolsets::ALL.iter().copied().collect()
+        } else {
+            toolsets::resolve(&named)?
+        };
         let enabled: BTreeSet<&str> = exposure.enabled_tools.iter().map(String::as_str).collect();
         let mut tools = Vec::new();
         let mut by_name = HashMap::new();
@@ -304,7 +320,33 @@ impl Registry {
                 tools.push(tool);
             }
         }
-        Ok(Registry { tools, by_name })
+        Ok(Registry {
+            tools,
+            by_name,
+            dynamic,
+        })
+    }
+
+    /// True with `TOOLSETS=dynamic`: sessions enable toolsets on demand.
+    pub fn dynamic(&self) -> bool {
+        self.dynamic
+    }
+
+    /// The toolsets that have at least one tool this caller may see, in [`toolsets::ALL`] order,
+    /// with their number of tools.
+    pub fn toolsets_for(&self, caller: &Caller) -> Vec<(&'static str, usize)> {
+        toolsets::ALL
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    self.visible(caller)
+                        .filter(|x| x.spec().toolset == *t)
+                        .count(),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     /// Names in `ENABLED_TOOLS` that match no tool at all; worth a warning at start.
@@ -520,6 +562,30 @@ mod tests {
                 .is_none()
         );
         assert_eq!(r.visible_within(&anyone, None).count(), r.len());
+    }
+
+    #[test]
+    fn dynamic_mode_keeps_every_toolset_available_unless_names_narrow_it() {
+        let r = Registry::build(sample(), &exposure(&["dynamic"])).expect("build");
+        assert!(r.dynamic());
+        assert_eq!(r.len(), 5);
+        let sets: Vec<_> = r.toolsets_for(&Caller::default());
+        assert_eq!(
+            sets,
+            [
+                ("jira_issues", 3),
+                ("jira_agile", 1),
+                ("confluence_pages", 1)
+            ]
+        );
+        let r = Registry::build(sample(), &exposure(&["Dynamic", "jira_agile"])).expect("build");
+        assert!(r.dynamic());
+        assert_eq!(r.toolsets_for(&Caller::default()), [("jira_agile", 1)]);
+        assert!(
+            !Registry::build(sample(), &exposure(&["all"]))
+                .expect("b")
+                .dynamic()
+        );
     }
 
     #[test]

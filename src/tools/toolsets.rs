@@ -72,6 +72,45 @@ pub fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, UnknownToolse
     }
 }
 
+/// `TOOLSETS=dynamic`: the session starts with the discovery tools only and enables toolsets
+/// on demand (with other names beside it, only those may be enabled).
+pub const DYNAMIC: &str = "dynamic";
+
+/// One line per toolset for the discovery tool `list_toolsets`.
+pub fn summary(toolset: &str) -> &'static str {
+    match toolset {
+        "jira_issues" => {
+            "Get, search, create, update, move and delete issues; changelogs, bulk create"
+        }
+        "jira_fields" => "Find field ids and a select field's allowed values",
+        "jira_comments" => "Add and edit issue comments",
+        "jira_transitions" => "Workflow transitions: list them, move an issue",
+        "jira_projects" => "Projects, their issue types, versions, components and create fields",
+        "jira_agile" => "Boards, sprints and their issues; create and change sprints",
+        "jira_links" => "Issue links, web links and epics",
+        "jira_worklog" => "Read and log work time",
+        "jira_attachments" => "Download an issue's attachments and images",
+        "jira_users" => "User profiles and assignable users",
+        "jira_watchers" => "Who watches an issue; add or remove watchers",
+        "jira_service_desk" => "Service desks, queues, request types, customer requests",
+        "jira_forms" => "Forms on issues: read them, save answers",
+        "jira_metrics" => "Issue dates, time in status and SLA metrics",
+        "jira_development" => "Branches, commits and pull requests linked to issues",
+        "jira_project_analysis" => "Epic hierarchy and cross-project links",
+        "confluence_pages" => {
+            "Search, read, create, update, move, copy and delete pages; history and diffs"
+        }
+        "confluence_comments" => "Page comments and inline comments",
+        "confluence_labels" => "Page labels",
+        "confluence_users" => "Find Confluence users",
+        "confluence_attachments" => "List, download, upload and delete page attachments",
+        "confluence_templates" => "Page templates and pages from them",
+        "confluence_permissions" => "Page restrictions, content and space permissions",
+        "confluence_analytics" => "Page views",
+        _ => "",
+    }
+}
+
 /// The request header by which a client narrows the toolsets for one request (for clients
 /// that cannot follow `notifications/tools/list_changed`); it never adds a toolset the server
 /// does not expose.
@@ -102,6 +141,13 @@ mod tests {
         assert!(set.contains("jira_agile"));
         assert!(set.contains("confluence_pages"));
         assert_eq!(set.len(), DEFAULT.len() + 1);
+    }
+
+    #[test]
+    fn every_toolset_has_a_one_line_summary() {
+        for t in ALL {
+            assert!(!summary(t).is_empty() && summary(t).len() < 90, "{t}");
+        }
     }
 
     #[test]

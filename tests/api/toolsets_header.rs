@@ -94,3 +94,81 @@ async fn a_tool_outside_the_requested_toolsets_cannot_be_called_in_that_request(
     assert_eq!(allowed.json()["key"], "DEMO-1");
     sb.stop().await;
 }
+
+async fn names_in(sb: &SandboxApp, session: Option<&str>, id: i64) -> Vec<String> {
+    names(&sb.app.rpc(session, id, "tools/list", json!({})).await)
+}
+
+#[tokio::test]
+async fn a_dynamic_session_enables_toolsets_within_read_only_mode_and_enabled_tools() {
+    let sb = spawn_with_sandbox(
+        "cloud",
+        &[
+            ("TOOLSETS", "dynamic"),
+            ("READ_ONLY_MODE", "true"),
+            (
+                "ENABLED_TOOLS",
+                "jira_get_issue,jira_create_issue,jira_search",
+            ),
+        ],
+    )
+    .await;
+    let (session, init) = sb.app.initialize().await;
+    assert_eq!(init["result"]["capabilities"]["tools"]["listChanged"], true);
+    let s = session.as_deref();
+    assert_eq!(
+        names_in(&sb, s, 2).await,
+        ["list_toolsets", "enable_toolset", "disable_toolset"]
+    );
+    let listed = sb
+        .app
+        .rpc(
+            s,
+            3,
+            "tools/call",
+            json!({"name": "list_toolsets", "arguments": {}}),
+        )
+        .await;
+    let text = listed["result"]["content"][0]["text"]
+        .as_str()
+        .expect("text");
+    let toolsets: Value = serde_json::from_str(text).expect("json");
+    assert_eq!(
+        toolsets["toolsets"],
+        json!([{"name": "jira_issues", "summary": mcp_atlassian::tools::toolsets::summary("jira_issues"),
+                "tools": 2, "enabled": false}]),
+        "only what ENABLED_TOOLS and read-only leave"
+    );
+    let enable = json!({"name": "enable_toolset", "arguments": {"toolset": "jira_issues"}});
+    let on = sb.app.rpc(s, 4, "tools/call", enable).await;
+    assert_eq!(on["result"]["isError"], false, "{on}");
+    let now = names_in(&sb, s, 5).await;
+    assert_eq!(
+        now,
+        [
+            "list_toolsets",
+            "enable_toolset",
+            "disable_toolset",
+            "jira_get_issue",
+            "jira_search"
+        ],
+        "jira_create_issue stays hidden in read-only mode"
+    );
+    // The header narrows a dynamic session further, never widens it.
+    let body = json!({"jsonrpc": "2.0", "id": 6, "method": "tools/list", "params": {}});
+    let resp = sb
+        .app
+        .post_mcp(&body, s)
+        .header("X-MCP-Toolsets", "confluence_pages")
+        .send()
+        .await
+        .expect("tools/list sent");
+    assert_eq!(
+        names(&read_rpc_response(resp, 6).await),
+        ["list_toolsets", "enable_toolset", "disable_toolset"]
+    );
+    // Another session starts with nothing enabled.
+    let (other, _) = sb.app.initialize().await;
+    assert_eq!(names_in(&sb, other.as_deref(), 7).await.len(), 3);
+    sb.stop().await;
+}
