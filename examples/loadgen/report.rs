@@ -176,6 +176,14 @@ impl Report {
             kb(r.tools_list_bytes),
             ratio(ours.tools_list_bytes as f64, r.tools_list_bytes as f64),
         );
+        if let Some((n, bytes)) = ours.dynamic_list {
+            push(
+                format!("tools/list bytes, TOOLSETS=dynamic at start ({n} tools)"),
+                kb(bytes),
+                "—".into(),
+                None,
+            );
+        }
         for tool in PAYLOAD_TOOLS {
             let get = |f: &Figures| {
                 f.result_bytes

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::load::{self, LoadResult, Plan, Worker};
 use crate::mcp::{Session, Sse, Streamable};
-use crate::server::{Launcher, Mode, Running};
+use crate::server::{Kind, Launcher, Mode, Running};
 
 /// The two tools measured, with the same arguments for both servers.
 pub const TOOLS: [&str; 2] = ["jira_get_issue", "jira_search"];
@@ -98,6 +98,8 @@ pub struct Figures {
     pub cold_ready_ms: Vec<f64>,
     pub tools_count: usize,
     pub tools_list_bytes: usize,
+    /// Our `TOOLSETS=dynamic` initial `tools/list` (tools, JSON-RPC message bytes).
+    pub dynamic_list: Option<(usize, usize)>,
     pub result_bytes: Vec<(String, usize)>,
     pub rss_idle_bytes: Option<u64>,
     /// (sessions asked for, sessions opened, RSS bytes).
@@ -340,7 +342,37 @@ pub async fn measure(http: &reqwest::Client, l: &Launcher, set: &Settings) -> Fi
         load_cells(http, &srv, load_transport, set, &mut out).await;
         srv.stop().await;
     }
+    if l.kind == Kind::Ours {
+        dynamic_list(http, l, &mut out).await;
+    }
     out
+}
+
+/// The first `tools/list` of a `TOOLSETS=dynamic` session: the discovery tools only.
+async fn dynamic_list(http: &reqwest::Client, l: &Launcher, out: &mut Figures) {
+    let srv = match l
+        .start_with(http, Mode::Stateful, &[("TOOLSETS", "dynamic")])
+        .await
+    {
+        Ok((srv, _)) => srv,
+        Err(e) => {
+            out.notes.push(format!("TOOLSETS=dynamic: {e}"));
+            return;
+        }
+    };
+    let mut s = Streamable::new(http.clone(), &srv.base);
+    let listed = match s.initialize().await {
+        Ok(_) => s.call("tools/list", json!({})).await,
+        Err(e) => Err(e),
+    };
+    srv.stop().await;
+    match listed {
+        Ok(reply) => {
+            let n = reply.msg["result"]["tools"].as_array().map_or(0, Vec::len);
+            out.dynamic_list = Some((n, reply.bytes));
+        }
+        Err(e) => out.notes.push(format!("TOOLSETS=dynamic tools/list: {e}")),
+    }
 }
 
 /// The floor: the Atlassian REST calls our tools make, straight to the sandbox.
