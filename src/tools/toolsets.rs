@@ -42,7 +42,7 @@ pub const DEFAULT: &[&str] = &[
 
 /// `TOOLSETS` named toolsets that do not exist.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("TOOLSETS names unknown toolsets: {}; valid names are default, all, {}", unknown.join(", "), ALL.join(", "))]
+#[error("TOOLSETS names unknown toolsets: {}; valid names are default, all, dynamic, {}", unknown.join(", "), ALL.join(", "))]
 pub struct UnknownToolsets {
     /// The names that did not match.
     pub unknown: Vec<String>,
@@ -175,6 +175,6 @@ mod tests {
         assert_eq!(err.unknown, vec!["jira_isues"]);
         let text = err.to_string();
         assert!(text.contains("jira_isues"));
-        assert!(text.contains("valid names are default, all, jira_issues"));
+        assert!(text.contains("valid names are default, all, dynamic, jira_issues"));
     }
 }
