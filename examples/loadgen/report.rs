@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::scenario::{Cell, Figures, Settings, TOOLS, median};
+use crate::scenario::{Cell, Figures, PAYLOAD_TOOLS, Settings, TOOLS, median};
 
 /// One row: a measure, both values and ours' advantage (reference ÷ ours for costs, ours ÷
 /// reference for throughput; above 1 means ours is better).
@@ -176,7 +176,15 @@ impl Report {
             kb(r.tools_list_bytes),
             ratio(ours.tools_list_bytes as f64, r.tools_list_bytes as f64),
         );
-        for tool in TOOLS {
+        if let Some((n, bytes)) = ours.dynamic_list {
+            push(
+                format!("tools/list bytes, TOOLSETS=dynamic at start ({n} tools)"),
+                kb(bytes),
+                "—".into(),
+                None,
+            );
+        }
+        for tool in PAYLOAD_TOOLS {
             let get = |f: &Figures| {
                 f.result_bytes
                     .iter()

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::load::{self, LoadResult, Plan, Worker};
 use crate::mcp::{Session, Sse, Streamable};
-use crate::server::{Launcher, Mode, Running};
+use crate::server::{Kind, Launcher, Mode, Running};
 
 /// The two tools measured, with the same arguments for both servers.
 pub const TOOLS: [&str; 2] = ["jira_get_issue", "jira_search"];
@@ -18,6 +18,45 @@ pub fn tool_args(tool: &str) -> Value {
     match tool {
         "jira_get_issue" => json!({"issue_key": "DEMO-1"}),
         _ => json!({"jql": JQL, "limit": 10}),
+    }
+}
+
+/// The ten tools agents call most, whose result bytes are measured (issue 19): reads and
+/// the usual writes, with arguments both servers take (JSON fields as text, as the reference
+/// expects them).
+pub const PAYLOAD_TOOLS: [&str; 10] = [
+    "jira_get_issue",
+    "jira_search",
+    "jira_get_transitions",
+    "jira_get_all_projects",
+    "jira_create_issue",
+    "jira_update_issue",
+    "jira_add_comment",
+    "confluence_search",
+    "confluence_get_page",
+    "confluence_create_page",
+];
+
+/// Arguments of a [`PAYLOAD_TOOLS`] call; `run` makes the new page's title unique per server.
+pub fn payload_args(tool: &str, run: &str) -> Value {
+    match tool {
+        "jira_get_issue" | "jira_search" => tool_args(tool),
+        "jira_get_transitions" => json!({"issue_key": "DEMO-1"}),
+        "jira_get_all_projects" => json!({}),
+        "jira_create_issue" => json!({
+            "project_key": "DEMO", "summary": "Benchmark issue", "issue_type": "Task",
+            "description": "Created by the **benchmark**."
+        }),
+        "jira_update_issue" => {
+            json!({"issue_key": "DEMO-2", "fields": "{\"summary\": \"Renamed by the benchmark\"}"})
+        }
+        "jira_add_comment" => json!({"issue_key": "DEMO-1", "body": "A benchmark comment."}),
+        "confluence_search" => json!({"query": "type = page AND space = DEMO", "limit": 10}),
+        "confluence_get_page" => json!({"page_id": "196610"}),
+        _ => json!({
+            "space_key": "DEMO", "title": format!("Benchmark page {run}"),
+            "content": "# Hello\n\nWritten by the benchmark."
+        }),
     }
 }
 
@@ -59,6 +98,8 @@ pub struct Figures {
     pub cold_ready_ms: Vec<f64>,
     pub tools_count: usize,
     pub tools_list_bytes: usize,
+    /// Our `TOOLSETS=dynamic` initial `tools/list` (tools, JSON-RPC message bytes).
+    pub dynamic_list: Option<(usize, usize)>,
     pub result_bytes: Vec<(String, usize)>,
     pub rss_idle_bytes: Option<u64>,
     /// (sessions asked for, sessions opened, RSS bytes).
@@ -190,18 +231,23 @@ async fn cold_starts(http: &reqwest::Client, l: &Launcher, set: &Settings, out: 
     }
 }
 
-/// Payload sizes of the two results, from a fresh session.
+/// Payload sizes of the ten results, from a fresh session.
 async fn payloads(http: &reqwest::Client, srv: &Running, out: &mut Figures) {
     let mut s = Streamable::new(http.clone(), &srv.base);
     if let Err(e) = s.initialize().await {
         out.notes.push(format!("payload: {e}"));
         return;
     }
-    for tool in TOOLS {
+    let run = format!(
+        "{}-{}",
+        srv.base.rsplit(':').next().unwrap_or("0"),
+        std::process::id()
+    );
+    for tool in PAYLOAD_TOOLS {
         match s
             .call(
                 "tools/call",
-                json!({"name": tool, "arguments": tool_args(tool)}),
+                json!({"name": tool, "arguments": payload_args(tool, &run)}),
             )
             .await
         {
@@ -296,7 +342,37 @@ pub async fn measure(http: &reqwest::Client, l: &Launcher, set: &Settings) -> Fi
         load_cells(http, &srv, load_transport, set, &mut out).await;
         srv.stop().await;
     }
+    if l.kind == Kind::Ours {
+        dynamic_list(http, l, &mut out).await;
+    }
     out
+}
+
+/// The first `tools/list` of a `TOOLSETS=dynamic` session: the discovery tools only.
+async fn dynamic_list(http: &reqwest::Client, l: &Launcher, out: &mut Figures) {
+    let srv = match l
+        .start_with(http, Mode::Stateful, &[("TOOLSETS", "dynamic")])
+        .await
+    {
+        Ok((srv, _)) => srv,
+        Err(e) => {
+            out.notes.push(format!("TOOLSETS=dynamic: {e}"));
+            return;
+        }
+    };
+    let mut s = Streamable::new(http.clone(), &srv.base);
+    let listed = match s.initialize().await {
+        Ok(_) => s.call("tools/list", json!({})).await,
+        Err(e) => Err(e),
+    };
+    srv.stop().await;
+    match listed {
+        Ok(reply) => {
+            let n = reply.msg["result"]["tools"].as_array().map_or(0, Vec::len);
+            out.dynamic_list = Some((n, reply.bytes));
+        }
+        Err(e) => out.notes.push(format!("TOOLSETS=dynamic tools/list: {e}")),
+    }
 }
 
 /// The floor: the Atlassian REST calls our tools make, straight to the sandbox.

@@ -126,11 +126,22 @@ impl Launcher {
         http: &reqwest::Client,
         mode: Mode,
     ) -> Result<(Running, Duration), String> {
+        self.start_with(http, mode, &[]).await
+    }
+
+    /// [`Launcher::start`] with environment variables set over the usual ones.
+    pub async fn start_with(
+        &self,
+        http: &reqwest::Client,
+        mode: Mode,
+        envs: &[(&str, &str)],
+    ) -> Result<(Running, Duration), String> {
         let port = free_port()?;
         let base = format!("http://127.0.0.1:{port}");
         let t0 = Instant::now();
-        let child = self
-            .command(mode, port)
+        let mut cmd = self.command(mode, port);
+        cmd.envs(envs.iter().copied());
+        let child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
         let pid = child.id();

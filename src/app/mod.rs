@@ -135,7 +135,9 @@ impl Application {
         let (audit, writer) = audit_log(config);
         let handler = AtlassianMcp::new(registry, audit);
         let tools = handler.clone();
-        let mut app = Application::build_with(config, Arc::new(move || handler.clone())).await?;
+        // Each session gets its own toolset choice (TOOLSETS=dynamic).
+        let mut app =
+            Application::build_with(config, Arc::new(move || handler.for_session())).await?;
         app.audit = writer;
         if app.metrics.is_some() {
             metrics::register_tools(

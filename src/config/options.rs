@@ -359,7 +359,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         "toolsets",
         Some("default"),
         TOOLS,
-        "comma list of toolset names, or default, or all; an unknown name stops the server",
+        "comma list of toolset names, or default, or all, or dynamic (below); an unknown name stops the server",
     ),
     flag(
         "MULTI_TENANT_MODE",

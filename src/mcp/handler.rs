@@ -16,9 +16,11 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tracing::Instrument;
 
+use super::dynamic::{self, SessionToolsets};
 use crate::telemetry::audit::{AuditEvent, AuditLog, target_of};
 use crate::telemetry::metrics;
 use crate::telemetry::traces;
+use crate::tools::toolsets;
 use crate::tools::{
     Access, CallError, Caller, Content, Registry, RequestCredentials, ToolContext, ToolOutput,
     ToolSpec,
@@ -39,25 +41,63 @@ pub fn implementation() -> Implementation {
 
 struct Inner {
     registry: Registry,
+    /// The discovery tools of `TOOLSETS=dynamic` (empty otherwise), built once.
+    discovery: Vec<McpTool>,
+    /// Their compact JSON bytes, with the commas after them.
+    discovery_bytes: usize,
+    /// Compact JSON bytes of each listed tool's definition, measured once: what a
+    /// `tools/list` answer costs is then a sum, not a second serialisation.
+    listed_bytes: std::collections::HashMap<&'static str, usize>,
     info: ServerConfig,
     audit: AuditLog,
 }
 
-/// The MCP handler; cheap to clone (one per session).
+/// The MCP handler; cheap to clone. [`AtlassianMcp::for_session`] gives each session its
+/// own toolset choice (`TOOLSETS=dynamic`); a clone shares it.
 #[derive(Clone)]
 pub struct AtlassianMcp {
     inner: Arc<Inner>,
+    session: Arc<SessionToolsets>,
 }
 
 impl AtlassianMcp {
     /// A handler over a built registry; write tool calls go to `audit`.
     pub fn new(registry: Registry, audit: AuditLog) -> Self {
-        let info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = if registry.dynamic() {
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build()
+        } else {
+            ServerCapabilities::builder().enable_tools().build()
+        };
+        let discovery = if registry.dynamic() {
+            dynamic::discovery_tools(&registry)
+        } else {
+            Vec::new()
+        };
+        let discovery_bytes = discovery
+            .iter()
+            .map(|t| serde_json::to_string(t).map_or(0, |j| j.len() + 1))
+            .sum();
+        let info = ServerConfig::new(capabilities)
             .with_server_info(implementation())
             .with_instructions(INSTRUCTIONS);
+        let listed_bytes = registry
+            .visible(&Caller::default())
+            .map(|t| {
+                let spec = t.spec();
+                let size = serde_json::to_string(&to_mcp_tool(spec)).map_or(0, |j| j.len());
+                (spec.name, size)
+            })
+            .collect();
         AtlassianMcp {
+            session: Arc::default(),
             inner: Arc::new(Inner {
                 registry,
+                discovery,
+                discovery_bytes,
+                listed_bytes,
                 info,
                 audit,
             }),
@@ -67,6 +107,31 @@ impl AtlassianMcp {
     /// The registry.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
+    }
+
+    /// The handler for a new session: same registry, no toolset enabled yet.
+    pub fn for_session(&self) -> Self {
+        AtlassianMcp {
+            inner: self.inner.clone(),
+            session: Arc::default(),
+        }
+    }
+
+    /// The toolsets this request may use beyond the static filters: in dynamic mode the
+    /// session's enabled set, narrowed further by `X-MCP-Toolsets`; `None` for no narrowing.
+    fn narrowing(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Option<std::collections::BTreeSet<&'static str>>, ErrorData> {
+        let header = requested_toolsets(context)?;
+        if !self.inner.registry.dynamic() {
+            return Ok(header);
+        }
+        let enabled = self.session.enabled();
+        Ok(Some(match header {
+            Some(h) => enabled.intersection(&h).copied().collect(),
+            None => enabled,
+        }))
     }
 }
 
@@ -101,6 +166,30 @@ fn request_credentials(
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e.to_string())),
     }
+}
+
+/// The toolsets this request narrows itself to (`X-MCP-Toolsets`), if it sent the header.
+fn requested_toolsets(
+    ctx: &RequestContext<RoleServer>,
+) -> Result<Option<std::collections::BTreeSet<&'static str>>, ErrorData> {
+    let Some(value) = ctx
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.headers.get(toolsets::HEADER))
+    else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    toolsets::from_header(text).map(Some).map_err(|e| {
+        ErrorData::invalid_params(
+            format!(
+                "X-MCP-Toolsets names unknown toolsets: {}; valid names are default, all, {}",
+                e.unknown.join(", "),
+                toolsets::ALL.join(", ")
+            ),
+            None,
+        )
+    })
 }
 
 fn client_ip_of(ctx: &RequestContext<RoleServer>) -> Option<String> {
@@ -148,14 +237,14 @@ pub fn to_mcp_tool(spec: &ToolSpec) -> McpTool {
     // only for tools that write, so read tools omit them. destructiveHint is always given for
     // writes because its default (true) would be wrong for most of them.
     let annotations = ToolAnnotations::from_raw(
-        Some(spec.title.to_owned()),
+        None,
         read.then_some(true),
         (!read).then_some(spec.destructive),
         (!read && spec.idempotent).then_some(true),
         None,
     );
-    // The title travels once, in the annotations: tools/list is read into every agent's
-    // context, so every repeated byte costs.
+    // No title: every tool's would restate its name (jira_get_issue, "Get Jira issue"), and
+    // tools/list is read into every agent's context, so every repeated byte costs.
     McpTool::new(spec.name, spec.description, spec.input_schema.clone())
         .with_annotations(annotations)
 }
@@ -207,12 +296,35 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = caller_of(&context);
-        let tools = self
-            .inner
-            .registry
-            .visible(&caller)
-            .map(|t| to_mcp_tool(t.spec()))
-            .collect();
+        let only = self.narrowing(&context)?;
+        let mut tools: Vec<McpTool> = self.inner.discovery.clone();
+        tools.extend(
+            self.inner
+                .registry
+                .visible_within(&caller, only.as_ref())
+                .map(|t| to_mcp_tool(t.spec())),
+        );
+        // The tools array as compact JSON: its definitions, the commas between them, [ and ].
+        let bytes = tools
+            .iter()
+            .map(|t| {
+                self.inner
+                    .listed_bytes
+                    .get(t.name.as_ref())
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .sum::<usize>()
+            + tools.len().saturating_sub(1)
+            + 2;
+        let bytes = bytes + self.inner.discovery_bytes;
+        let mode = match (only.is_some(), caller.read_only) {
+            _ if self.inner.registry.dynamic() => "dynamic",
+            (true, _) => "header",
+            (false, true) => "static_read_only",
+            (false, false) => "static",
+        };
+        metrics::record_tools_list_bytes(mode, bytes);
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -222,9 +334,35 @@ impl ServerHandler for AtlassianMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = caller_of(&context);
-        let Some(tool) = self.inner.registry.get(&request.name, &caller) else {
+        if self.inner.registry.dynamic() && dynamic::is_discovery(&request.name) {
+            let arguments = request.arguments.unwrap_or_default();
+            let (result, changed) = dynamic::call(
+                &request.name,
+                &arguments,
+                &self.inner.registry,
+                &caller,
+                &self.session,
+            );
+            if changed && let Err(e) = context.peer.notify_tool_list_changed().await {
+                tracing::debug!(error = %e, "tools/list_changed not delivered");
+            }
+            return Ok(result.into());
+        }
+        let only = self.narrowing(&context)?;
+        let Some(tool) = self
+            .inner
+            .registry
+            .get_within(&request.name, &caller, only.as_ref())
+        else {
             // A tool that exists but is hidden from this caller (a read-only key) is a refusal.
-            if let Some(hidden) = self.inner.registry.get(&request.name, &Caller::default()) {
+            // (One the request's X-MCP-Toolsets left out is the client's own choice.)
+            let narrowed = self.inner.registry.get(&request.name, &caller).is_some();
+            if let Some(hidden) = self
+                .inner
+                .registry
+                .get(&request.name, &Caller::default())
+                .filter(|_| !narrowed)
+            {
                 metrics::record_tool_call(hidden.spec().name, "denied", None);
             }
             return Err(ErrorData::invalid_params(
@@ -276,6 +414,9 @@ impl ServerHandler for AtlassianMcp {
             _ => "tool_error",
         };
         metrics::record_tool_call(tool.spec().name, outcome, Some(started.elapsed()));
+        if let Ok(output) = &result {
+            metrics::record_tool_result_bytes(tool.spec().name, output.context_bytes());
+        }
         if let Some((key, ip, name)) = audit {
             let outcome = match &result {
                 Ok(o) if o.is_error => "error",
@@ -313,7 +454,6 @@ mod tests {
     fn spec(access: Access, destructive: bool) -> ToolSpec {
         ToolSpec {
             name: "jira_delete_issue",
-            title: "Delete issue",
             description: "d",
             toolset: "jira_issues",
             product: Product::Jira,
@@ -333,7 +473,7 @@ mod tests {
         assert_eq!(a.destructive_hint, Some(true));
         assert_eq!(a.idempotent_hint, None, "false is the default");
         assert_eq!(a.open_world_hint, None, "open world is the default");
-        assert_eq!(a.title.as_deref(), Some("Delete issue"));
+        assert_eq!(a.title, None, "the name says it");
         let r = to_mcp_tool(&spec(Access::Read, false))
             .annotations
             .expect("annotations");

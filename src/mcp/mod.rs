@@ -4,6 +4,7 @@
 //! Everything here is generic over the rmcp handler type so the conformance server (an
 //! example binary with fixture tools) runs through exactly the same transports.
 
+pub mod dynamic;
 pub mod errors;
 pub mod handler;
 pub mod session_manager;

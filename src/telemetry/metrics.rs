@@ -27,6 +27,11 @@ pub const HTTP_REQUEST_DURATION: &str = "mcp_atlassian_http_request_duration_sec
 pub const TOOL_CALLS_TOTAL: &str = "mcp_atlassian_tool_calls_total";
 /// `mcp_atlassian_tool_call_duration_seconds{tool}`.
 pub const TOOL_CALL_DURATION: &str = "mcp_atlassian_tool_call_duration_seconds";
+/// `mcp_atlassian_tool_result_bytes{tool}`: bytes of content a tool call put into the model's
+/// context (text, plus the base64 data of images and embedded files).
+pub const TOOL_RESULT_BYTES: &str = "mcp_atlassian_tool_result_bytes";
+/// `mcp_atlassian_tools_list_bytes{mode}`: bytes of the `tools` array of a `tools/list` answer.
+pub const TOOLS_LIST_BYTES: &str = "mcp_atlassian_tools_list_bytes";
 /// `mcp_atlassian_sessions_active{transport}`.
 pub const SESSIONS_ACTIVE: &str = "mcp_atlassian_sessions_active";
 /// `mcp_atlassian_sessions_total{transport}`.
@@ -103,6 +108,18 @@ pub const TOOL_OUTCOMES: [&str; 5] = [
     "rate_limited",
 ];
 
+/// Values of the `mode` label of [`TOOLS_LIST_BYTES`]: the tools `TOOLSETS` selects, as a
+/// full or a read-only key sees them, narrowed by the request's `X-MCP-Toolsets`, or a
+/// `TOOLSETS=dynamic` session's discovery tools plus what it enabled.
+pub const TOOLS_LIST_MODES: [&str; 4] = ["static", "static_read_only", "header", "dynamic"];
+
+/// Buckets of the two byte histograms (tool results, tools/list): 256 B to 4 MiB. A lean
+/// result is under 1 KiB; a page or an attachment can reach megabytes.
+pub const BYTES_BUCKETS: &[f64] = &[
+    256.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0, 32768.0, 65536.0, 131072.0, 524288.0,
+    1048576.0, 4194304.0,
+];
+
 /// Buckets of the HTTP request histogram, in seconds: 5 ms to 60 s (SSE streams that stay
 /// open longer land in +Inf).
 pub const HTTP_BUCKETS: &[f64] = &[
@@ -142,6 +159,12 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
                 UPSTREAM_BUCKETS,
             )
         })
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full(TOOL_RESULT_BYTES.into()), BYTES_BUCKETS)
+        })
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full(TOOLS_LIST_BYTES.into()), BYTES_BUCKETS)
+        })
         .map_err(|e| MetricsError(e.to_string()))?;
     // Two threads may race here; only one recorder can win, the other reads its handle.
     let handle = HANDLE.get_or_init(|| {
@@ -176,6 +199,16 @@ fn describe() {
         TOOL_CALL_DURATION,
         Unit::Seconds,
         "Time a tool call took, by tool."
+    );
+    describe_histogram!(
+        TOOL_RESULT_BYTES,
+        Unit::Bytes,
+        "Bytes of content a tool call returned into the model's context, by tool."
+    );
+    describe_histogram!(
+        TOOLS_LIST_BYTES,
+        Unit::Bytes,
+        "Bytes of the tools array a tools/list answer carried, by session mode."
     );
     describe_gauge!(SESSIONS_ACTIVE, "MCP sessions open now, by transport.");
     describe_counter!(SESSIONS_TOTAL, "MCP sessions opened, by transport.");
@@ -363,6 +396,16 @@ pub fn record_tool_call(tool: &'static str, outcome: &'static str, took: Option<
     if let Some(took) = took {
         histogram!(TOOL_CALL_DURATION, "tool" => tool).record(took.as_secs_f64());
     }
+}
+
+/// What one tool call put into the model's context, in bytes.
+pub fn record_tool_result_bytes(tool: &'static str, bytes: usize) {
+    histogram!(TOOL_RESULT_BYTES, "tool" => tool).record(bytes as f64);
+}
+
+/// The size of one `tools/list` answer's tools (`mode` is one of [`TOOLS_LIST_MODES`]).
+pub fn record_tools_list_bytes(mode: &'static str, bytes: usize) {
+    histogram!(TOOLS_LIST_BYTES, "mode" => mode).record(bytes as f64);
 }
 
 /// A refused API key (`reason` is one of [`AUTH_FAILURE_REASONS`]).

@@ -1,6 +1,11 @@
 //! Argument types shared by tools, for the shapes the reference server accepts loosely:
-//! a JSON object given as an object or as a string holding one, and comma lists given as a
-//! string or an array.
+//! a JSON object given as an object or as a string holding one, comma lists given as a
+//! string or an array, and comment visibility as `group:NAME` / `role:NAME`.
+//!
+//! Free-form objects are declared as strings: a `{"type":"object"}` without properties is
+//! rejected by the Gemini API (google-genai turns it into an OBJECT with no properties) and
+//! cannot be made strict for OpenAI, so the schema says string (JSON text, as the reference
+//! takes it) while the parser still accepts an object for clients that send one.
 
 use std::borrow::Cow;
 
@@ -39,7 +44,63 @@ impl JsonSchema for JsonObject {
         "JsonObject".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "object"})
+        json_schema!({"type": "string"})
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+/// Who may see a comment: `group:NAME` or `role:NAME`, or the Jira object
+/// `{"type": "group"|"role", "value": NAME}` (as an object or as JSON text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visibility(pub Map<String, Value>);
+
+impl Visibility {
+    /// Parses the short or the JSON form; `None` when it is neither.
+    pub fn parse(v: &str) -> Option<Visibility> {
+        let v = v.trim();
+        if v.starts_with('{') {
+            let parsed: Value = serde_json::from_str(v).ok()?;
+            return Self::from_object(parsed.as_object()?);
+        }
+        let (kind, value) = v.split_once(':')?;
+        Self::closed(&kind.trim().to_ascii_lowercase(), value.trim())
+    }
+
+    fn from_object(m: &Map<String, Value>) -> Option<Visibility> {
+        Self::closed(m.get("type")?.as_str()?, m.get("value")?.as_str()?.trim())
+    }
+
+    fn closed(kind: &str, value: &str) -> Option<Visibility> {
+        (matches!(kind, "group" | "role") && !value.is_empty()).then(|| {
+            let mut m = Map::new();
+            m.insert("type".into(), Value::String(kind.into()));
+            m.insert("value".into(), Value::String(value.into()));
+            Visibility(m)
+        })
+    }
+}
+
+const VISIBILITY_HINT: &str = "expected group:NAME or role:NAME, e.g. group:jira-users";
+
+impl<'de> Deserialize<'de> for Visibility {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let parsed = match Value::deserialize(d)? {
+            Value::String(s) => Visibility::parse(&s),
+            Value::Object(m) => Visibility::from_object(&m),
+            _ => None,
+        };
+        parsed.ok_or_else(|| serde::de::Error::custom(VISIBILITY_HINT))
+    }
+}
+
+impl JsonSchema for Visibility {
+    fn schema_name() -> Cow<'static, str> {
+        "Visibility".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string"})
     }
     fn inline_schema() -> bool {
         true
@@ -104,6 +165,29 @@ mod tests {
         assert!(e.to_string().contains("JSON object"));
         let e = serde_json::from_value::<JsonObject>(json!("{oops")).expect_err("bad json");
         assert!(e.to_string().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn visibility_comes_short_as_json_text_or_as_an_object() {
+        let want = json!({"type": "role", "value": "Developers"});
+        for given in [
+            json!("role:Developers"),
+            json!("ROLE: Developers"),
+            json!(r#"{"type": "role", "value": "Developers"}"#),
+            json!({"type": "role", "value": "Developers"}),
+        ] {
+            let v: Visibility = serde_json::from_value(given.clone()).expect("visibility");
+            assert_eq!(Value::Object(v.0), want, "{given}");
+        }
+        for bad in [
+            json!("everyone"),
+            json!("team:x"),
+            json!("group:"),
+            json!(3),
+        ] {
+            let e = serde_json::from_value::<Visibility>(bad).expect_err("bad");
+            assert!(e.to_string().contains("group:NAME"), "{e}");
+        }
     }
 
     #[test]

@@ -81,8 +81,6 @@ impl Availability {
 pub struct ToolSpec {
     /// Name, `^[a-z][a-z0-9_]{0,39}$`, as the reference server spells it.
     pub name: &'static str,
-    /// Human title.
-    pub title: &'static str,
     /// One or two sentences for the model.
     pub description: &'static str,
     /// Toolset name from [`toolsets::ALL`].
@@ -177,6 +175,23 @@ impl ToolOutput {
         }
     }
 
+    /// Bytes this result puts into the model's context: text, and the base64 data (plus MIME
+    /// type and URI) of images and embedded files.
+    pub fn context_bytes(&self) -> usize {
+        self.content
+            .iter()
+            .map(|c| match c {
+                Content::Text(t) => t.len(),
+                Content::Image { data, mime_type } => data.len() + mime_type.len(),
+                Content::Blob {
+                    uri,
+                    mime_type,
+                    data,
+                } => uri.len() + mime_type.len() + data.len(),
+            })
+            .sum()
+    }
+
     /// A tool error with a sentence saying what happened and what to try.
     pub fn error(message: impl Into<String>) -> Self {
         ToolOutput {
@@ -241,6 +256,7 @@ pub enum RegistryError {
 pub struct Registry {
     tools: Vec<Arc<dyn Tool>>,
     by_name: HashMap<&'static str, usize>,
+    dynamic: bool,
 }
 
 impl std::fmt::Debug for Registry {
@@ -261,7 +277,22 @@ fn valid_name(name: &str) -> bool {
 impl Registry {
     /// Keeps the tools that pass the static filters, in declaration order.
     pub fn build(all: Vec<Arc<dyn Tool>>, exposure: &Exposure) -> Result<Registry, RegistryError> {
-        let toolsets: BTreeSet<&'static str> = toolsets::resolve(&exposure.toolsets)?;
+        let dynamic = exposure
+            .toolsets
+            .iter()
+            .any(|t| t.trim().eq_ignore_ascii_case(toolsets::DYNAMIC));
+        let named: Vec<String> = exposure
+            .toolsets
+            .iter()
+            .filter(|t| !t.trim().eq_ignore_ascii_case(toolsets::DYNAMIC))
+            .cloned()
+            .collect();
+        // TOOLSETS=dynamic alone: every toolset may be enabled by a session.
+        let toolsets: BTreeSet<&'static str> = if dynamic && named.is_empty() {
+            toolsets::ALL.iter().copied().collect()
+        } else {
+            toolsets::resolve(&named)?
+        };
         let enabled: BTreeSet<&str> = exposure.enabled_tools.iter().map(String::as_str).collect();
         let mut tools = Vec::new();
         let mut by_name = HashMap::new();
@@ -291,7 +322,33 @@ impl Registry {
                 tools.push(tool);
             }
         }
-        Ok(Registry { tools, by_name })
+        Ok(Registry {
+            tools,
+            by_name,
+            dynamic,
+        })
+    }
+
+    /// True with `TOOLSETS=dynamic`: sessions enable toolsets on demand.
+    pub fn dynamic(&self) -> bool {
+        self.dynamic
+    }
+
+    /// The toolsets that have at least one tool this caller may see, in [`toolsets::ALL`] order,
+    /// with their number of tools.
+    pub fn toolsets_for(&self, caller: &Caller) -> Vec<(&'static str, usize)> {
+        toolsets::ALL
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    self.visible(caller)
+                        .filter(|x| x.spec().toolset == *t)
+                        .count(),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     /// Names in `ENABLED_TOOLS` that match no tool at all; worth a warning at start.
@@ -323,6 +380,28 @@ impl Registry {
         Self::allowed(tool.spec(), caller).then_some(tool)
     }
 
+    /// [`Registry::visible`] narrowed to the toolsets in `only` (a request's `X-MCP-Toolsets`);
+    /// `None` narrows nothing. It can only take tools away, never add one.
+    pub fn visible_within<'a>(
+        &'a self,
+        caller: &'a Caller,
+        only: Option<&'a BTreeSet<&'static str>>,
+    ) -> impl Iterator<Item = &'a Arc<dyn Tool>> + 'a {
+        self.visible(caller)
+            .filter(move |t| only.is_none_or(|o| o.contains(t.spec().toolset)))
+    }
+
+    /// [`Registry::get`] narrowed the same way: a tool outside `only` cannot be called.
+    pub fn get_within(
+        &self,
+        name: &str,
+        caller: &Caller,
+        only: Option<&BTreeSet<&'static str>>,
+    ) -> Option<&Arc<dyn Tool>> {
+        self.get(name, caller)
+            .filter(|t| only.is_none_or(|o| o.contains(t.spec().toolset)))
+    }
+
     /// Number of tools after static filtering.
     pub fn len(&self) -> usize {
         self.tools.len()
@@ -335,173 +414,5 @@ impl Registry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Fixed(ToolSpec);
-
-    impl Tool for Fixed {
-        fn spec(&self) -> &ToolSpec {
-            &self.0
-        }
-        fn call<'a>(&'a self, _ctx: &'a ToolContext, _args: Map<String, Value>) -> ToolFuture<'a> {
-            Box::pin(async move { Ok(ToolOutput::text(self.0.name)) })
-        }
-    }
-
-    fn tool(
-        name: &'static str,
-        toolset: &'static str,
-        product: Product,
-        access: Access,
-        availability: Availability,
-    ) -> Arc<dyn Tool> {
-        Arc::new(Fixed(ToolSpec {
-            name,
-            title: name,
-            description: "d",
-            toolset,
-            product,
-            access,
-            destructive: false,
-            idempotent: true,
-            availability,
-            input_schema: Arc::new(Map::new()),
-        }))
-    }
-
-    fn sample() -> Vec<Arc<dyn Tool>> {
-        vec![
-            tool(
-                "jira_get_issue",
-                "jira_issues",
-                Product::Jira,
-                Access::Read,
-                Availability::BOTH,
-            ),
-            tool(
-                "jira_create_issue",
-                "jira_issues",
-                Product::Jira,
-                Access::Write,
-                Availability::BOTH,
-            ),
-            tool(
-                "jira_get_agile_boards",
-                "jira_agile",
-                Product::Jira,
-                Access::Read,
-                Availability::BOTH,
-            ),
-            tool(
-                "jira_cloud_only",
-                "jira_issues",
-                Product::Jira,
-                Access::Read,
-                Availability::CLOUD,
-            ),
-            tool(
-                "confluence_search",
-                "confluence_pages",
-                Product::Confluence,
-                Access::Read,
-                Availability::BOTH,
-            ),
-        ]
-    }
-
-    fn exposure(toolsets: &[&str]) -> Exposure {
-        Exposure {
-            toolsets: toolsets.iter().map(|s| (*s).to_owned()).collect(),
-            products: [
-                (Product::Jira, Flavor::Cloud),
-                (Product::Confluence, Flavor::Cloud),
-            ]
-            .into(),
-            ..Exposure::default()
-        }
-    }
-
-    fn names(r: &Registry, caller: &Caller) -> Vec<&'static str> {
-        r.visible(caller).map(|t| t.spec().name).collect()
-    }
-
-    #[test]
-    fn toolsets_select_tools_and_default_leaves_out_agile() {
-        let r = Registry::build(sample(), &exposure(&["default"])).expect("build");
-        let n = names(&r, &Caller::default());
-        assert!(n.contains(&"jira_get_issue"));
-        assert!(!n.contains(&"jira_get_agile_boards"));
-        let r = Registry::build(sample(), &exposure(&["all"])).expect("build");
-        assert!(names(&r, &Caller::default()).contains(&"jira_get_agile_boards"));
-    }
-
-    #[test]
-    fn read_only_mode_hides_and_refuses_write_tools() {
-        let mut e = exposure(&["all"]);
-        e.read_only = true;
-        let r = Registry::build(sample(), &e).expect("build");
-        assert!(!names(&r, &Caller::default()).contains(&"jira_create_issue"));
-        assert!(r.get("jira_create_issue", &Caller::default()).is_none());
-        assert!(r.get("jira_get_issue", &Caller::default()).is_some());
-    }
-
-    #[test]
-    fn a_read_scoped_caller_can_neither_see_nor_call_write_tools() {
-        let r = Registry::build(sample(), &exposure(&["all"])).expect("build");
-        let reader = Caller {
-            api_key_id: Some("ci".into()),
-            read_only: true,
-        };
-        assert!(!names(&r, &reader).contains(&"jira_create_issue"));
-        assert!(r.get("jira_create_issue", &reader).is_none());
-        assert!(r.get("jira_create_issue", &Caller::default()).is_some());
-    }
-
-    #[test]
-    fn enabled_tools_intersect_with_toolsets() {
-        let mut e = exposure(&["default"]);
-        e.enabled_tools = vec!["jira_get_issue".into(), "jira_get_agile_boards".into()];
-        let r = Registry::build(sample(), &e).expect("build");
-        assert_eq!(names(&r, &Caller::default()), vec!["jira_get_issue"]);
-    }
-
-    #[test]
-    fn cloud_only_tools_are_hidden_on_server_and_unconfigured_products_expose_nothing() {
-        let mut e = exposure(&["all"]);
-        e.products = [(Product::Jira, Flavor::Server)].into();
-        let r = Registry::build(sample(), &e).expect("build");
-        let n = names(&r, &Caller::default());
-        assert!(!n.contains(&"jira_cloud_only"));
-        assert!(n.contains(&"jira_get_issue"));
-        assert!(!n.contains(&"confluence_search"));
-    }
-
-    #[test]
-    fn unknown_toolsets_stop_the_build() {
-        let err = Registry::build(sample(), &exposure(&["jira_everything"])).expect_err("unknown");
-        assert!(err.to_string().contains("jira_everything"));
-    }
-
-    #[test]
-    fn bad_tool_names_are_rejected() {
-        let bad = vec![tool(
-            "Jira-Bad",
-            "jira_issues",
-            Product::Jira,
-            Access::Read,
-            Availability::BOTH,
-        )];
-        assert!(matches!(
-            Registry::build(bad, &exposure(&["all"])),
-            Err(RegistryError::BadDeclaration(..))
-        ));
-    }
-
-    #[test]
-    fn enabled_names_that_match_nothing_are_reported() {
-        let all = sample();
-        let enabled = vec!["jira_get_issue".to_owned(), "jira_typo".to_owned()];
-        assert_eq!(Registry::unknown_enabled(&all, &enabled), vec!["jira_typo"]);
-    }
-}
+#[path = "registry_tests.rs"]
+mod tests;

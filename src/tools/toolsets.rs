@@ -42,7 +42,7 @@ pub const DEFAULT: &[&str] = &[
 
 /// `TOOLSETS` named toolsets that do not exist.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("TOOLSETS names unknown toolsets: {}; valid names are default, all, {}", unknown.join(", "), ALL.join(", "))]
+#[error("TOOLSETS names unknown toolsets: {}; valid names are default, all, dynamic, {}", unknown.join(", "), ALL.join(", "))]
 pub struct UnknownToolsets {
     /// The names that did not match.
     pub unknown: Vec<String>,
@@ -72,6 +72,61 @@ pub fn resolve(names: &[String]) -> Result<BTreeSet<&'static str>, UnknownToolse
     }
 }
 
+/// `TOOLSETS=dynamic`: the session starts with the discovery tools only and enables toolsets
+/// on demand (with other names beside it, only those may be enabled).
+pub const DYNAMIC: &str = "dynamic";
+
+/// One line per toolset for the discovery tool `list_toolsets`.
+pub fn summary(toolset: &str) -> &'static str {
+    match toolset {
+        "jira_issues" => {
+            "Get, search, create, update, move and delete issues; changelogs, bulk create"
+        }
+        "jira_fields" => "Find field ids and a select field's allowed values",
+        "jira_comments" => "Add and edit issue comments",
+        "jira_transitions" => "Workflow transitions: list them, move an issue",
+        "jira_projects" => "Projects, their issue types, versions, components and create fields",
+        "jira_agile" => "Boards, sprints and their issues; create and change sprints",
+        "jira_links" => "Issue links, web links and epics",
+        "jira_worklog" => "Read and log work time",
+        "jira_attachments" => "Download an issue's attachments and images",
+        "jira_users" => "User profiles and assignable users",
+        "jira_watchers" => "Who watches an issue; add or remove watchers",
+        "jira_service_desk" => "Service desks, queues, request types, customer requests",
+        "jira_forms" => "Forms on issues: read them, save answers",
+        "jira_metrics" => "Issue dates, time in status and SLA metrics",
+        "jira_development" => "Branches, commits and pull requests linked to issues",
+        "jira_project_analysis" => "Epic hierarchy and cross-project links",
+        "confluence_pages" => {
+            "Search, read, create, update, move, copy and delete pages; history and diffs"
+        }
+        "confluence_comments" => "Page comments and inline comments",
+        "confluence_labels" => "Page labels",
+        "confluence_users" => "Find Confluence users",
+        "confluence_attachments" => "List, download, upload and delete page attachments",
+        "confluence_templates" => "Page templates and pages from them",
+        "confluence_permissions" => "Page restrictions, content and space permissions",
+        "confluence_analytics" => "Page views",
+        _ => "",
+    }
+}
+
+/// The request header by which a client narrows the toolsets for one request (for clients
+/// that cannot follow `notifications/tools/list_changed`); it never adds a toolset the server
+/// does not expose.
+pub const HEADER: &str = "x-mcp-toolsets";
+
+/// The toolsets an `X-MCP-Toolsets` value names (comma list of names, `default`, `all`).
+pub fn from_header(value: &str) -> Result<BTreeSet<&'static str>, UnknownToolsets> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    resolve(&names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +144,27 @@ mod tests {
     }
 
     #[test]
+    fn every_toolset_has_a_one_line_summary() {
+        for t in ALL {
+            assert!(!summary(t).is_empty() && summary(t).len() < 90, "{t}");
+        }
+    }
+
+    #[test]
+    fn the_header_is_a_comma_list_of_the_same_names() {
+        let set = from_header(" jira_issues, Confluence_Pages ,").expect("valid");
+        assert_eq!(
+            set.into_iter().collect::<Vec<_>>(),
+            ["confluence_pages", "jira_issues"]
+        );
+        assert_eq!(from_header("").expect("empty").len(), 0);
+        assert_eq!(
+            from_header("jira_nope").expect_err("unknown").unknown,
+            ["jira_nope"]
+        );
+    }
+
+    #[test]
     fn all_selects_every_toolset() {
         assert_eq!(resolve(&names(&["all"])).expect("valid").len(), ALL.len());
     }
@@ -99,6 +175,6 @@ mod tests {
         assert_eq!(err.unknown, vec!["jira_isues"]);
         let text = err.to_string();
         assert!(text.contains("jira_isues"));
-        assert!(text.contains("valid names are default, all, jira_issues"));
+        assert!(text.contains("valid names are default, all, dynamic, jira_issues"));
     }
 }

@@ -20,8 +20,6 @@ use super::schema::portable_schema;
 pub struct Meta {
     /// Name as the reference server spells it.
     pub name: &'static str,
-    /// Human title.
-    pub title: &'static str,
     /// For the model.
     pub description: &'static str,
     /// Toolset.
@@ -61,7 +59,6 @@ impl<L: Logic> Typed<L> {
     pub fn tool(meta: Meta, logic: L) -> Arc<dyn Tool> {
         let spec = ToolSpec {
             name: meta.name,
-            title: meta.title,
             description: meta.description,
             toolset: meta.toolset,
             product: meta.product,

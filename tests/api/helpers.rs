@@ -347,7 +347,6 @@ impl EchoTool {
     pub fn new() -> Self {
         EchoTool(ToolSpec {
             name: "test_echo",
-            title: "Echo",
             description: "Returns the text it is given.",
             toolset: "jira_issues",
             product: Product::Jira,
@@ -385,7 +384,6 @@ impl GateTool {
         GateTool(
             ToolSpec {
                 name: "test_gate",
-                title: "Gate",
                 description: "Answers once the test opens the gate.",
                 toolset: "jira_issues",
                 product: Product::Jira,
@@ -424,7 +422,6 @@ impl WriteTool {
     pub fn new() -> Self {
         WriteTool(ToolSpec {
             name: "test_write",
-            title: "Write",
             description: "Pretends to change something.",
             toolset: "jira_agile",
             product: Product::Jira,

@@ -33,7 +33,8 @@ async fn sandbox_status(sb: &SandboxApp, flavour: &str, path: &str) -> u16 {
 }
 
 #[tokio::test]
-async fn a_created_issue_comes_back_with_its_fields_and_is_stored_in_the_flavours_format() {
+async fn a_created_issue_comes_back_lean_with_the_fields_written_and_is_stored_in_the_flavours_format()
+ {
     for flavour in FLAVOURS {
         let sb = spawn_with_sandbox(flavour, &[]).await;
         let v = sb
@@ -59,14 +60,21 @@ async fn a_created_issue_comes_back_with_its_fields_and_is_stored_in_the_flavour
         assert_eq!(issue["labels"], json!(["from-mcp"]));
         assert_eq!(issue["status"]["name"], "To Do");
         assert_eq!(issue["assignee"]["display_name"], "Alice Anders");
-        assert_eq!(issue["reporter"]["display_name"], "Sandbox User");
-        assert_eq!(issue["description"], "Some **bold** text", "{flavour}");
+        assert!(
+            issue["url"].as_str().is_some_and(|u| u.ends_with(&key)),
+            "{v}"
+        );
+        // Lean: what was written and the new status, not a re-read of the whole issue.
+        assert!(issue.get("reporter").is_none(), "{flavour}: {v}");
+        assert!(issue.get("description").is_none(), "not echoed: {v}");
 
         let read = sb
             .call("jira_get_issue", json!({"issue_key": key}))
             .await
             .json();
         assert_eq!(read["summary"], "Created by the agent");
+        assert_eq!(read["reporter"]["display_name"], "Sandbox User");
+        assert_eq!(read["description"], "Some **bold** text", "{flavour}");
         let raw = sandbox_get(&sb, flavour, &format!("/issue/{key}?fields=description")).await;
         if flavour == "cloud" {
             assert_eq!(raw["fields"]["description"]["type"], "doc", "{raw}");
@@ -141,6 +149,19 @@ async fn an_issue_is_updated_assigned_unassigned_and_deleted() {
         assert_eq!(v["issue"]["description"], "Now with `code`");
         assert_eq!(v["issue"]["priority"], "Low");
         assert_eq!(v["issue"]["labels"], json!(["triaged"]));
+        // Without return_fields the answer is lean: the fields written and the status.
+        let lean = sb
+            .call(
+                "jira_update_issue",
+                json!({"issue_key": "DEMO-9", "fields": {"summary": "Renamed"}}),
+            )
+            .await
+            .json();
+        assert_eq!(lean["issue"]["summary"], "Renamed", "{lean}");
+        assert!(lean["issue"]["status"]["name"].is_string(), "{lean}");
+        for absent in ["description", "reporter", "priority", "labels"] {
+            assert!(lean["issue"].get(absent).is_none(), "{absent}: {lean}");
+        }
         let raw = sandbox_get(&sb, flavour, "/issue/DEMO-9?fields=summary,priority").await;
         assert_eq!(raw["fields"]["summary"], "Renamed");
         assert_eq!(raw["fields"]["priority"]["name"], "Low");

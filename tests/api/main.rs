@@ -48,3 +48,4 @@ mod shutdown;
 mod sse;
 mod streamable;
 mod tools;
+mod toolsets_header;

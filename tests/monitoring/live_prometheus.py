@@ -63,6 +63,7 @@ FAKE_MAY_BE_EMPTY = {
     "Tool failures by tool": "filters on a rate above zero",
     "Busiest tools": "filters on an increase above zero",
     "Slowest tools (p99)": "filters on an increase above zero",
+    "Largest results by tool (p90)": "filters on an increase above zero",
 }
 # Grafana's built-in variables, as the dashboards would see them on a short time range.
 BUILTINS = {
@@ -330,6 +331,11 @@ def workload(server: Server, prom: "Prometheus") -> dict:
             _, answer, _ = mcp_post(base, API_KEY, call(tool, args, rid), sid)
             failed = answer is None or "error" in answer or answer.get("result", {}).get("isError")
             counts["error" if failed else "ok"] += 1
+        # tools/list, as every agent sends it first: the dashboard shows its bytes.
+        rid += 1
+        _, listed, _ = mcp_post(base, API_KEY, {"jsonrpc": "2.0", "id": rid, "method": "tools/list"}, sid)
+        if not listed or not listed.get("result", {}).get("tools"):
+            raise RuntimeError(f"tools/list failed: {listed}")
         if rounds == 1:
             wait_for("a scrape after the first round", lambda: scraped_after(prom, started))
     # Refused API keys: missing, unknown, and one in the URL.

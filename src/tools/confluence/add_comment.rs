@@ -29,8 +29,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_add_comment",
-            title: "Comment on page",
-            description: "Add a comment (Markdown) to a page.",
+            description: "Comment on a page.",
             toolset: "confluence_comments",
             product: Product::Confluence,
             access: Access::Write,

@@ -25,9 +25,9 @@ pub struct Args {
     page_id: String,
     /// Markdown
     body: String,
-    /// Exact page text to highlight (plain text, no Markdown)
+    /// Exact page text (plain, no Markdown)
     text_selection: String,
-    /// Occurrences of the text on the page; counted for you
+    /// Occurrences on the page; counted for you
     #[schemars(range(min = 1), extend("default" = 1))]
     text_selection_match_count: Option<u64>,
     /// Which occurrence, from 0
@@ -41,8 +41,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_add_inline_comment",
-            title: "Inline comment on page",
-            description: "Comment (Markdown) on a piece of text in a page, highlighting it.",
+            description: "Comment on a piece of text in a page, highlighting it.",
             toolset: "confluence_comments",
             product: Product::Confluence,
             access: Access::Write,

@@ -28,8 +28,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_add_label",
-            title: "Add page label",
-            description: "Add a label to a page.",
+            description: "Label a page.",
             toolset: "confluence_labels",
             product: Product::Confluence,
             access: Access::Write,

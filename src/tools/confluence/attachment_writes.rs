@@ -21,11 +21,11 @@ use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::{Access, Tool, ToolContext, ToolOutput};
 use crate::tools::typed::{Logic, Meta, Typed};
 
-fn write_meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn write_meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         access: Access::Write,
         idempotent: false,
-        ..meta(name, title, description)
+        ..meta(name, description)
     }
 }
 
@@ -33,13 +33,11 @@ fn write_meta(name: &'static str, title: &'static str, description: &'static str
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadArgs {
-    /// Page or blog post id.
     content_id: String,
-    /// Local file path (stdio, or inside ATTACHMENTS_DIR); otherwise use content_base64.
+    /// Local path (stdio, or in ATTACHMENTS_DIR).
     file_path: Option<String>,
-    /// File content as base64 (needs filename).
+    /// Needs filename.
     content_base64: Option<String>,
-    /// File name for content_base64.
     filename: Option<String>,
     /// Version comment.
     comment: Option<String>,
@@ -52,9 +50,8 @@ pub struct UploadArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadManyArgs {
-    /// Page or blog post id.
     content_id: String,
-    /// Comma-separated paths, or a JSON list of paths and {"filename","content_base64"} objects.
+    /// Comma list of paths, or JSON list of paths and {"filename","content_base64"}.
     file_paths: String,
     /// Version comment.
     comment: Option<String>,
@@ -67,7 +64,7 @@ pub struct UploadManyArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
-    /// Attachment id, e.g. att123456.
+    /// e.g. att123456.
     attachment_id: String,
 }
 
@@ -77,11 +74,7 @@ struct Delete(Arc<ToolEnv>);
 
 pub(super) fn upload_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
-        write_meta(
-            "confluence_upload_attachment",
-            "Upload a Confluence attachment",
-            "Attach one file to a page: content_base64 + filename, or file_path where the server allows local files.",
-        ),
+        write_meta("confluence_upload_attachment", "Attach one file to a page."),
         Upload(env),
     )
 }
@@ -90,11 +83,7 @@ pub(super) fn delete_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             destructive: true,
-            ..write_meta(
-                "confluence_delete_attachment",
-                "Delete a Confluence attachment",
-                "Delete an attachment by its id (att…).",
-            )
+            ..write_meta("confluence_delete_attachment", "Delete an attachment.")
         },
         Delete(env),
     )
@@ -104,7 +93,6 @@ pub(super) fn upload_many_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         write_meta(
             "confluence_upload_attachments",
-            "Upload Confluence attachments",
             "Attach several files to a page in one request.",
         ),
         UploadMany(env),

@@ -25,10 +25,9 @@ use crate::tools::registry::{
 };
 use crate::tools::typed::{Logic, Meta, Typed};
 
-pub(super) fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+pub(super) fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "confluence_attachments",
         product: Product::Confluence,
@@ -49,17 +48,14 @@ pub(super) fn summary(a: &AttachmentInfo) -> Value {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Page or blog post id.
     content_id: String,
-    /// Results to skip.
     #[schemars(extend("default" = 0), range(min = 0))]
     start: Option<u64>,
-    /// Results to return.
     #[schemars(extend("default" = 50), range(min = 1, max = 100))]
     limit: Option<u64>,
-    /// Exact file name.
+    /// Exact match.
     filename: Option<String>,
-    /// Exact MIME type, e.g. image/png.
+    /// Exact, e.g. image/png.
     media_type: Option<String>,
 }
 
@@ -67,7 +63,6 @@ pub struct ListArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageArgs {
-    /// Page or blog post id.
     content_id: String,
 }
 
@@ -75,7 +70,7 @@ pub struct PageArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdArgs {
-    /// Attachment id, e.g. att123456.
+    /// e.g. att123456.
     attachment_id: String,
 }
 
@@ -88,8 +83,7 @@ pub(super) fn list_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_get_attachments",
-            "List Confluence attachments",
-            "The attachments of a page (id, file name, MIME type, size), optionally by file name or MIME type.",
+            "A page's attachments: id, file name, MIME type, size.",
         ),
         List(env),
     )
@@ -99,8 +93,7 @@ pub(super) fn download_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_download_attachment",
-            "Download a Confluence attachment",
-            "One attachment as an embedded resource (base64), by its id (att…).",
+            "One attachment as an embedded resource (base64).",
         ),
         DownloadOne(env),
     )
@@ -110,8 +103,7 @@ pub(super) fn images_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_get_page_images",
-            "Get Confluence page images",
-            "The image attachments of a page as image content you can look at.",
+            "A page's image attachments as images.",
         ),
         Images(env),
     )
@@ -121,8 +113,7 @@ pub(super) fn download_all_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_download_content_attachments",
-            "Download all Confluence attachments",
-            "Every attachment of a page as embedded resources (base64), after a JSON summary.",
+            "A page's attachments as embedded resources after a JSON summary.",
         ),
         DownloadAll(env),
     )

@@ -18,9 +18,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Page id.
     content_id: String,
-    /// Account id (user) or group id.
     user_identifier: String,
     /// read, update or delete.
     operation: String,
@@ -35,8 +33,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_check_content_permissions",
-            title: "Check content permissions",
-            description: "Whether a user or group may read, update or delete a page (Cloud only).",
+            description: "Whether a user or group may read, update or delete a page (Cloud).",
             toolset: "confluence_permissions",
             product: Product::Confluence,
             access: Access::Read,

@@ -19,7 +19,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[serde(deny_unknown_fields)]
 pub struct Args {
     source_page_id: String,
-    /// e.g. DEV
     destination_space_key: String,
     /// Unique in that space
     new_title: String,
@@ -36,7 +35,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_copy_page",
-            title: "Copy page",
             description: "Copy a page as new_title into a space.",
             toolset: "confluence_pages",
             product: Product::Confluence,

@@ -17,12 +17,11 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. DEV
     space_key: String,
     /// Unique in the space
     title: String,
     content: Option<String>,
-    /// Parent page id (default: space home)
+    /// Default: space home
     parent_id: Option<String>,
     /// markdown (default), wiki or storage
     content_format: Option<String>,
@@ -53,8 +52,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_create_page",
-            title: "Create page",
-            description: "Create a page (Markdown by default) under parent_id or the space home.",
+            description: "Create a page under parent_id or the space home.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Write,

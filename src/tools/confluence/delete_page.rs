@@ -26,7 +26,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_delete_page",
-            title: "Delete page",
             description: "Delete a page (to the space trash).",
             toolset: "confluence_pages",
             product: Product::Confluence,

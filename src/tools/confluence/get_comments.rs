@@ -28,7 +28,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_comments",
-            title: "Get page comments",
             description: "A page's comments as threads, in Markdown.",
             toolset: "confluence_comments",
             product: Product::Confluence,

@@ -30,7 +30,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_inline_comments",
-            title: "Get inline comments",
             description: "A page's inline comments as threads, each with the highlighted text.",
             toolset: "confluence_comments",
             product: Product::Confluence,

@@ -26,8 +26,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_labels",
-            title: "Get page labels",
-            description: "List the labels of a page.",
+            description: "A page's labels.",
             toolset: "confluence_labels",
             product: Product::Confluence,
             access: Access::Read,

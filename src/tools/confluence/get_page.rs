@@ -18,16 +18,14 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Page id (the number in the page URL). Give this, or title and space_key.
+    /// Or give title and space_key.
     page_id: Option<String>,
-    /// Exact page title; needs space_key.
+    /// Exact title; needs space_key.
     title: Option<String>,
-    /// Space key of the titled page, e.g. DEV.
     space_key: Option<String>,
-    /// Include id, space, version, dates, author, labels and URL.
     #[schemars(extend("default" = true))]
     include_metadata: Option<bool>,
-    /// Return Markdown (true) or the raw storage XHTML (false).
+    /// false: storage XHTML
     #[schemars(extend("default" = true))]
     convert_to_markdown: Option<bool>,
 }
@@ -38,8 +36,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_page",
-            title: "Get Confluence page",
-            description: "Get a Confluence page by page_id, or by exact title plus space_key, with its content as Markdown (or storage XHTML with convert_to_markdown=false).",
+            description: "Get a page by page_id, or by title and space_key, its content as Markdown.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Read,

@@ -44,8 +44,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_page_children",
-            title: "List child pages",
-            description: "List a page's child pages in order.",
+            description: "A page's children, in order.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Read,

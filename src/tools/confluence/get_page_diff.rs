@@ -32,7 +32,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_page_diff",
-            title: "Diff page versions",
             description: "Unified diff of a page's Markdown between two versions.",
             toolset: "confluence_pages",
             product: Product::Confluence,

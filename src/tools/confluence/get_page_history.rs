@@ -32,7 +32,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_page_history",
-            title: "Get page version",
             description: "Get a page as it was at an earlier version.",
             toolset: "confluence_pages",
             product: Product::Confluence,

@@ -26,8 +26,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_page_restrictions",
-            title: "Get page restrictions",
-            description: "Who may view and who may edit a page (empty: no restriction).",
+            description: "Who may view and edit a page (empty: anyone).",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Read,

@@ -18,7 +18,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[serde(deny_unknown_fields)]
 pub struct Args {
     page_id: String,
-    /// Include the page title.
     #[schemars(extend("default" = true))]
     include_title: Option<bool>,
 }
@@ -29,8 +28,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_page_views",
-            title: "Get page views",
-            description: "Total number of times a page was viewed (Cloud only).",
+            description: "How often a page was viewed (Cloud).",
             toolset: "confluence_analytics",
             product: Product::Confluence,
             access: Access::Read,

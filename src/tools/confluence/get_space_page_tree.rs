@@ -18,7 +18,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. DEV
     space_key: String,
     #[schemars(range(min = 1, max = 1000), extend("default" = 100))]
     limit: Option<u32>,
@@ -30,7 +29,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_space_page_tree",
-            title: "Space page tree",
             description: "A space's page hierarchy as a nested tree.",
             toolset: "confluence_pages",
             product: Product::Confluence,

@@ -21,12 +21,11 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Numeric space id (a page's space_id); on Data Center the space key works too.
+    /// A page's space_id; on DC the space key too.
     space_id: String,
-    /// Assignments per page.
     #[schemars(range(min = 1, max = 250), extend("default" = 25))]
     limit: Option<u32>,
-    /// next_cursor of the previous answer.
+    /// next_cursor of the last page.
     cursor: Option<String>,
 }
 
@@ -36,8 +35,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_get_space_permissions",
-            title: "Get space permissions",
-            description: "Permission assignments of a space: principal, operation and target.",
+            description: "A space's permissions: principal, operation, target.",
             toolset: "confluence_permissions",
             product: Product::Confluence,
             access: Access::Read,

@@ -34,8 +34,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_move_page",
-            title: "Move page",
-            description: "Move a page and its subtree under target_parent_id or a space's home.",
+            description: "Move a page and its subtree.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Write,

@@ -30,8 +30,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_reply_to_comment",
-            title: "Reply to comment",
-            description: "Reply (Markdown) in a comment's thread.",
+            description: "Reply in a comment's thread.",
             toolset: "confluence_comments",
             product: Product::Confluence,
             access: Access::Write,

@@ -18,12 +18,11 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// CQL such as type = page AND space = DEV AND text ~ "release", or plain words to search page text.
+    /// CQL, e.g. type = page AND space = DEV AND text ~ "release", or plain words.
     query: String,
-    /// Results to return (1-50).
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
-    /// Comma-separated space keys to search within (narrows the server's space filter).
+    /// Comma list of space keys.
     spaces_filter: Option<String>,
 }
 
@@ -33,8 +32,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_search",
-            title: "Search Confluence",
-            description: "Search Confluence with CQL (e.g. type = page AND space = DEV AND text ~ \"onboarding\") or plain words. Returns titles, ids, spaces, links and excerpts.",
+            description: "Search pages by CQL or words; gives titles, ids, spaces, links, excerpts.",
             toolset: "confluence_pages",
             product: Product::Confluence,
             access: Access::Read,

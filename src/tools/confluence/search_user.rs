@@ -17,12 +17,11 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Part of a full name, e.g. "alice" (a CQL user query such as user.fullname ~ "alice" also works on Cloud).
+    /// Part of a name; on Cloud also CQL, e.g. user.fullname ~ "alice".
     query: String,
-    /// Users to return (1-50).
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
-    /// Server/DC only: the group whose members are searched.
+    /// Server/DC: group to search.
     #[schemars(extend("default" = "confluence-users"))]
     group_name: Option<String>,
 }
@@ -33,8 +32,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_search_user",
-            title: "Search Confluence users",
-            description: "Find Confluence users by name; returns display names, account ids (Cloud) or user names (Server/DC) and e-mails.",
+            description: "Find users by name: display name, account id or user name, e-mail.",
             toolset: "confluence_users",
             product: Product::Confluence,
             access: Access::Read,

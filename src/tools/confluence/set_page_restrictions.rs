@@ -33,7 +33,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_set_page_restrictions",
-            title: "Set page restrictions",
             description: "Set who may view or edit a page; omitted lists are kept.",
             toolset: "confluence_pages",
             product: Product::Confluence,

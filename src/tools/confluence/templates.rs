@@ -16,10 +16,9 @@ use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
 use crate::tools::typed::{Logic, Meta, Typed};
 
-fn meta(name: &'static str, title: &'static str, description: &'static str, write: bool) -> Meta {
+fn meta(name: &'static str, description: &'static str, write: bool) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "confluence_templates",
         product: Product::Confluence,
@@ -39,9 +38,8 @@ fn summary(t: &Value) -> Value {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Space key; omit for global templates.
+    /// Omit for global templates.
     space_key: Option<String>,
-    /// Templates to return (1-200).
     #[schemars(range(min = 1, max = 200), extend("default" = 25))]
     limit: Option<u32>,
 }
@@ -52,7 +50,6 @@ pub(super) fn list_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_list_page_templates",
-            "List page templates",
             "Page templates of a space, or global ones.",
             false,
         ),
@@ -102,7 +99,6 @@ pub(super) fn get_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_get_page_template",
-            "Get page template",
             "A page template with its body as Markdown.",
             false,
         ),
@@ -155,7 +151,7 @@ pub struct CreateArgs {
     space_key: String,
     title: String,
     template_id: String,
-    /// Parent page id; omit for the space root.
+    /// Default: space home.
     parent_id: Option<String>,
 }
 
@@ -165,7 +161,6 @@ pub(super) fn create_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "confluence_create_page_from_template",
-            "Create page from template",
             "Create a page whose body is a template's body.",
             true,
         ),

@@ -54,7 +54,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_update_page",
-            title: "Update page",
             description: "Replace a page's title and body; never overwrites a concurrent edit.",
             toolset: "confluence_pages",
             product: Product::Confluence,

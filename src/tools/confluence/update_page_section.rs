@@ -20,9 +20,9 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[serde(deny_unknown_fields)]
 pub struct Args {
     page_id: String,
-    /// Heading text, without # marks
+    /// Without # marks
     heading_text: String,
-    /// Section body without its heading
+    /// Body without the heading
     new_content: String,
     /// markdown (default), wiki or storage
     content_format: Option<String>,
@@ -36,7 +36,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "confluence_update_page_section",
-            title: "Update page section",
             description: "Replace only the section under one heading.",
             toolset: "confluence_pages",
             product: Product::Confluence,

@@ -17,9 +17,8 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Account id (Cloud), user name (Server/DC), e-mail or display name.
+    /// Account id, user name, e-mail or display name.
     user_identifier: String,
 }
 
@@ -29,8 +28,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_add_watcher",
-            title: "Add issue watcher",
-            description: "Add a user as a watcher of a Jira issue.",
+            description: "Make a user watch an issue.",
             toolset: "jira_watchers",
             product: Product::Jira,
             access: Access::Write,

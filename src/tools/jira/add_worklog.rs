@@ -24,17 +24,16 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Jira duration, e.g. 1h 30m or 2d (1d = 8h).
+    /// e.g. 1h 30m or 2d (1d = 8h).
     time_spent: String,
-    /// Markdown comment.
+    /// Markdown.
     comment: Option<String>,
-    /// ISO date-time, e.g. 2024-01-31T09:00:00Z; default now.
+    /// e.g. 2024-01-31T09:00:00Z; default now.
     started: Option<String>,
-    /// Set original estimate, e.g. 2d.
+    /// e.g. 2d.
     original_estimate: Option<String>,
-    /// Set remaining estimate, e.g. 4h.
+    /// e.g. 4h.
     remaining_estimate: Option<String>,
 }
 
@@ -44,8 +43,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_add_worklog",
-            title: "Log work",
-            description: "Log time spent on a Jira issue.",
+            description: "Log time spent on an issue.",
             toolset: "jira_worklog",
             product: Product::Jira,
             access: Access::Write,

@@ -26,16 +26,13 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardsArgs {
-    /// Part of the board name.
+    /// Part of the name.
     board_name: Option<String>,
-    /// e.g. PROJ.
     project_key: Option<String>,
     /// scrum or kanban.
     board_type: Option<String>,
-    /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
-    /// 1-50.
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
 }
@@ -44,19 +41,16 @@ pub struct BoardsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardIssuesArgs {
-    /// Board id (jira_get_agile_boards).
+    /// From jira_get_agile_boards.
     board_id: String,
-    /// JQL narrowing the board's issues, e.g. status = "In Progress"; "" for all.
+    /// e.g. status = "In Progress"; "" for all.
     jql: String,
-    /// Field ids (default: the common ones).
+    /// Comma list (default: common ones).
     fields: Option<String>,
-    /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
-    /// 1-50.
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
-    /// Comma list of expansions.
     #[schemars(extend("default" = "version"))]
     expand: Option<String>,
 }
@@ -65,14 +59,12 @@ pub struct BoardIssuesArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SprintsArgs {
-    /// Board id (jira_get_agile_boards).
+    /// From jira_get_agile_boards.
     board_id: String,
-    /// future, active or closed (comma list); all when omitted.
+    /// Comma list of future, active, closed; default all.
     state: Option<String>,
-    /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
-    /// 1-50.
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
 }
@@ -81,14 +73,12 @@ pub struct SprintsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SprintIssuesArgs {
-    /// Sprint id (jira_get_sprints_from_board).
+    /// From jira_get_sprints_from_board.
     sprint_id: String,
-    /// Field ids (default: the common ones).
+    /// Comma list (default: common ones).
     fields: Option<String>,
-    /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
-    /// 1-50.
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
 }
@@ -98,10 +88,9 @@ struct BoardIssues(Arc<ToolEnv>);
 struct Sprints(Arc<ToolEnv>);
 struct SprintIssues(Arc<ToolEnv>);
 
-fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_agile",
         product: Product::Jira,
@@ -118,15 +107,13 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_agile_boards",
-                "Get Jira agile boards",
-                "Find Scrum/Kanban boards by name, project or type; gives the board ids other agile tools need.",
+                "Find Scrum/Kanban boards by name, project or type; gives board ids.",
             ),
             Boards(env.clone()),
         ),
         Typed::tool(
             meta(
                 "jira_get_board_issues",
-                "Get Jira board issues",
                 "Issues on a board, optionally narrowed by JQL.",
             ),
             BoardIssues(env.clone()),
@@ -134,17 +121,12 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_sprints_from_board",
-                "Get Jira board sprints",
                 "A board's sprints with state, dates and goal; gives sprint ids.",
             ),
             Sprints(env.clone()),
         ),
         Typed::tool(
-            meta(
-                "jira_get_sprint_issues",
-                "Get Jira sprint issues",
-                "Issues in a sprint.",
-            ),
+            meta("jira_get_sprint_issues", "Issues in a sprint."),
             SprintIssues(env.clone()),
         ),
     ]

@@ -27,17 +27,15 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
 }
 
 struct Download(Arc<ToolEnv>);
 struct Images(Arc<ToolEnv>);
 
-fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_attachments",
         product: Product::Jira,
@@ -52,8 +50,7 @@ pub(super) fn download_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "jira_download_attachments",
-            "Download Jira attachments",
-            "Every attachment of an issue as embedded resources (base64, MIME type), after a JSON summary.",
+            "An issue's attachments as embedded resources after a JSON summary.",
         ),
         Download(env),
     )
@@ -63,8 +60,7 @@ pub(super) fn images_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "jira_get_issue_images",
-            "Get Jira issue images",
-            "The image attachments of an issue as image content you can look at.",
+            "An issue's image attachments as images.",
         ),
         Images(env),
     )

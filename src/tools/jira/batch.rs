@@ -58,7 +58,7 @@ impl JsonSchema for IssueList {
         "IssueList".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "array", "items": {"type": "object"}})
+        json_schema!({"type": "string"})
     }
     fn inline_schema() -> bool {
         true
@@ -69,9 +69,8 @@ impl JsonSchema for IssueList {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Up to 50: [{"project_key", "summary", "issue_type", "description"}]; other keys are field ids.
+    /// JSON list of up to 50 {"project_key", "summary", "issue_type", "description"}; other keys are field ids.
     issues: IssueList,
-    /// Check only.
     #[schemars(extend("default" = false))]
     validate_only: Option<bool>,
 }
@@ -80,7 +79,7 @@ pub struct CreateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangelogArgs {
-    /// Comma-separated keys.
+    /// Comma list.
     issue_ids_or_keys: CommaList,
     /// Field ids to keep, e.g. status.
     fields: Option<CommaList>,
@@ -96,7 +95,6 @@ pub(super) fn create_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_batch_create_issues",
-            title: "Create Jira issues in bulk",
             description: "Create up to 50 issues; none if one is invalid.",
             toolset: "jira_issues",
             product: Product::Jira,
@@ -113,7 +111,6 @@ pub(super) fn changelogs_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_batch_get_changelogs",
-            title: "Get Jira changelogs in bulk",
             description: "Field change history of several issues.",
             toolset: "jira_issues",
             product: Product::Jira,

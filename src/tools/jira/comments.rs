@@ -10,7 +10,7 @@ use serde_json::json;
 use super::common::{guard_issue, rich_in, tri};
 use super::shape;
 use crate::atlassian::jira::comments::{self, CommentBody};
-use crate::tools::args::JsonObject;
+use crate::tools::args::Visibility;
 use crate::tools::env::ToolEnv;
 use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
@@ -20,13 +20,12 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
     /// Markdown.
     body: String,
-    /// e.g. {"type": "group", "value": "jira-users"}.
-    visibility: Option<JsonObject>,
-    /// Service Management: visible to the customer.
+    /// group:NAME or role:NAME.
+    visibility: Option<Visibility>,
+    /// JSM: shown to the customer.
     public: Option<bool>,
 }
 
@@ -34,14 +33,12 @@ pub struct AddArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Comment id.
     comment_id: String,
     /// New text, Markdown.
     body: String,
-    /// e.g. {"type": "group", "value": "jira-users"}.
-    visibility: Option<JsonObject>,
+    /// group:NAME or role:NAME.
+    visibility: Option<Visibility>,
 }
 
 struct AddComment(Arc<ToolEnv>);
@@ -51,7 +48,6 @@ pub(super) fn add_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_add_comment",
-            title: "Add Jira comment",
             description: "Comment on an issue.",
             toolset: "jira_comments",
             product: Product::Jira,
@@ -68,7 +64,6 @@ pub(super) fn edit_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_edit_comment",
-            title: "Edit Jira comment",
             description: "Replace the text of a comment.",
             toolset: "jira_comments",
             product: Product::Jira,

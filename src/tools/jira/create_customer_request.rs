@@ -26,15 +26,14 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. "4".
     service_desk_id: String,
     /// From jira_get_request_types.
     request_type_id: String,
-    /// By field id, e.g. {"summary": "VPN down"}.
+    /// JSON by field id, e.g. {"summary": "VPN down"}.
     request_field_values: JsonObject,
-    /// Customer account id or e-mail (Cloud), user name (DC).
+    /// Customer account id, e-mail or user name.
     raise_on_behalf_of: Option<String>,
-    /// Comma list of account ids or user names.
+    /// Comma list of users.
     request_participants: Option<CommaList>,
     /// JSON [{"filename", "mime_type", "base64"}].
     attachments: Option<String>,
@@ -49,8 +48,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_create_customer_request",
-            title: "Create customer request",
-            description: "Raise a service desk request; jira_get_request_type_fields lists required fields.",
+            description: "Raise a service desk request; jira_get_request_type_fields gives its fields.",
             toolset: "jira_service_desk",
             product: Product::Jira,
             access: Access::Write,

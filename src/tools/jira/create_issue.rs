@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::common::{guard_project, names, normalise_fields, read_back, rich_in, tri, user_ref};
-use super::{DEFAULT_FIELDS, confine};
+use super::confine;
 use crate::atlassian::jira::issue_write;
 use crate::atlassian::{CallAuth, ServiceClient};
 use crate::tools::args::JsonObject;
@@ -22,9 +22,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ.
     project_key: String,
-    /// Title.
     summary: String,
     /// e.g. Task, Bug, Story.
     issue_type: String,
@@ -32,9 +30,9 @@ pub struct Args {
     assignee: Option<String>,
     /// Markdown.
     description: Option<String>,
-    /// Comma-separated names.
+    /// Comma list.
     components: Option<String>,
-    /// Fields by id, e.g. {"priority": "High", "parent": "PROJ-1"}.
+    /// JSON by field id, e.g. {"priority": "High", "parent": "PROJ-1"}.
     additional_fields: Option<JsonObject>,
 }
 
@@ -44,7 +42,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_create_issue",
-            title: "Create Jira issue",
             description: "Create an issue; a missing required field is named with its allowed values.",
             toolset: "jira_issues",
             product: Product::Jira,
@@ -199,8 +196,10 @@ impl Logic for CreateIssue {
                 "Jira created the issue but did not say its key; search for it by summary.",
             );
         };
-        let mut wanted = DEFAULT_FIELDS.to_owned();
-        for f in fields.keys() {
+        // A lean answer: key, URL, status and what was written, not a re-read of the issue
+        // (the description the caller just sent is not echoed back).
+        let mut wanted = String::from("summary,status,issuetype");
+        for f in fields.keys().filter(|f| *f != "description") {
             if !wanted.split(',').any(|w| w == f) {
                 wanted.push(',');
                 wanted.push_str(f);

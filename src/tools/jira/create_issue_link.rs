@@ -10,6 +10,7 @@ use super::people::issue_in_scope;
 use crate::atlassian::jira::links;
 use crate::atlassian::markup::{markdown_to_adf, markdown_to_wiki};
 use crate::config::Deployment;
+use crate::tools::args::Visibility;
 use crate::tools::env::ToolEnv;
 use crate::tools::output::{json_output, upstream_error};
 use crate::tools::registry::{Access, Availability, Product, Tool, ToolContext, ToolOutput};
@@ -19,13 +20,13 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Link type, e.g. Blocks.
+    /// e.g. Blocks.
     link_type: String,
     /// From issue, e.g. PROJ-1.
     inward_issue_key: String,
     /// To issue, e.g. PROJ-2.
     outward_issue_key: String,
-    /// Markdown comment.
+    /// Markdown.
     comment: Option<String>,
     /// group:NAME or role:NAME.
     comment_visibility: Option<String>,
@@ -37,8 +38,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_create_issue_link",
-            title: "Link issues",
-            description: "Link two Jira issues; for Blocks, inward_issue_key blocks outward_issue_key.",
+            description: "Link two issues; for Blocks, inward_issue_key blocks outward_issue_key.",
             toolset: "jira_links",
             product: Product::Jira,
             access: Access::Write,
@@ -48,22 +48,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
         },
         CreateIssueLink(env),
     )
-}
-
-/// `group:NAME`, `role:NAME` or a JSON `{"type","value"}` → Jira's visibility object.
-fn visibility(v: &str) -> Option<Value> {
-    let v = v.trim();
-    if v.starts_with('{') {
-        let parsed: Value = serde_json::from_str(v).ok()?;
-        let kind = parsed["type"].as_str()?;
-        let value = parsed["value"].as_str()?;
-        return matches!(kind, "group" | "role").then(|| json!({"type": kind, "value": value}));
-    }
-    let (kind, value) = v.split_once(':')?;
-    let kind = kind.trim().to_ascii_lowercase();
-    let value = value.trim();
-    (matches!(kind.as_str(), "group" | "role") && !value.is_empty())
-        .then(|| json!({"type": kind, "value": value}))
 }
 
 impl Logic for CreateIssueLink {
@@ -80,8 +64,8 @@ impl Logic for CreateIssueLink {
         };
         let visibility = match args.comment_visibility.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(v) => match visibility(v) {
-                Some(v) => Some(v),
+            Some(v) => match Visibility::parse(v) {
+                Some(v) => Some(Value::Object(v.0)),
                 None => {
                     return ToolOutput::error(format!(
                         "comment_visibility {v:?} is not understood; use group:NAME or role:NAME."
@@ -142,24 +126,5 @@ impl Logic for CreateIssueLink {
             "link_type": name,
             "link": format!("{from} {verb} {to}"),
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn comment_visibility_accepts_short_and_json_forms() {
-        assert_eq!(
-            visibility("role:Developers"),
-            Some(json!({"type": "role", "value": "Developers"}))
-        );
-        assert_eq!(
-            visibility(r#"{"type": "group", "value": "jira-users"}"#),
-            Some(json!({"type": "group", "value": "jira-users"}))
-        );
-        assert_eq!(visibility("everyone"), None);
-        assert_eq!(visibility("team:x"), None);
     }
 }

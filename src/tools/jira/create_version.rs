@@ -23,15 +23,13 @@ const MAX_BATCH: usize = 50;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ.
     project_key: String,
-    /// Version name, e.g. 2.1.0.
+    /// e.g. 2.1.0.
     name: String,
     /// YYYY-MM-DD.
     start_date: Option<String>,
     /// YYYY-MM-DD.
     release_date: Option<String>,
-    /// Description.
     description: Option<String>,
 }
 
@@ -39,7 +37,6 @@ pub struct Args {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchArgs {
-    /// e.g. PROJ.
     project_key: String,
     /// JSON array of {"name", "start_date"?, "release_date"?, "description"?}; dates YYYY-MM-DD.
     versions: String,
@@ -48,10 +45,9 @@ pub struct BatchArgs {
 struct CreateVersion(Arc<ToolEnv>);
 struct BatchCreate(Arc<ToolEnv>);
 
-fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_projects",
         product: Product::Jira,
@@ -67,16 +63,14 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_create_version",
-                "Create version",
-                "Create a version (release) in a Jira project.",
+                "Create a version (release) in a project.",
             ),
             CreateVersion(env.clone()),
         ),
         Typed::tool(
             meta(
                 "jira_batch_create_versions",
-                "Create versions",
-                "Create several versions in a Jira project at once; reports each success or failure.",
+                "Create several versions in a project; reports each outcome.",
             ),
             BatchCreate(env.clone()),
         ),

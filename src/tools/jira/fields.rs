@@ -19,10 +19,8 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
-    /// Name or id words; empty lists all.
-    #[schemars(extend("default" = ""))]
+    /// Empty lists all.
     keyword: Option<String>,
-    /// Max fields.
     #[schemars(range(min = 1), extend("default" = 10))]
     limit: Option<u32>,
     /// Ignored.
@@ -37,20 +35,18 @@ pub struct SearchArgs {
 pub struct OptionsArgs {
     /// e.g. customfield_10030.
     field_id: String,
-    /// Cloud context id; default global.
+    /// Default: global.
     context_id: Option<String>,
-    /// Project key.
     project_key: Option<String>,
-    /// Ignored; use context_id.
+    /// Ignored.
     #[allow(dead_code)]
     // context choice by issue type needs the context mappings, not read here
     issue_type: Option<String>,
-    /// Filter (case-insensitive).
+    /// Substring, any case.
     contains: Option<String>,
-    /// Max options.
     #[schemars(range(min = 1))]
     return_limit: Option<u32>,
-    /// Values as plain strings.
+    /// Plain strings.
     #[schemars(extend("default" = false))]
     values_only: Option<bool>,
 }
@@ -62,7 +58,6 @@ pub(super) fn search_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_search_fields",
-            title: "Search Jira fields",
             description: "Find field ids (e.g. customfield_10016) by name.",
             toolset: "jira_fields",
             product: Product::Jira,
@@ -79,7 +74,6 @@ pub(super) fn options_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_field_options",
-            title: "Get Jira field options",
             description: "Allowed values of a select custom field.",
             toolset: "jira_fields",
             product: Product::Jira,

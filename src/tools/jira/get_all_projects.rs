@@ -17,7 +17,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Include archived projects.
     #[schemars(extend("default" = false))]
     include_archived: Option<bool>,
 }
@@ -28,8 +27,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_all_projects",
-            title: "List Jira projects",
-            description: "List the Jira projects you can use (key, name, type).",
+            description: "Projects you can use: key, name, type.",
             toolset: "jira_projects",
             product: Product::Jira,
             access: Access::Read,

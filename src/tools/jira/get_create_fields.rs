@@ -21,9 +21,8 @@ const MAX_ALLOWED: usize = 50;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ.
     project_key: String,
-    /// Issue type id, e.g. 10001.
+    /// e.g. 10001.
     issue_type_id: String,
 }
 
@@ -33,8 +32,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_create_fields",
-            title: "Get create fields",
-            description: "Fields for creating one issue type in a project: required flags, allowed values.",
+            description: "Create fields of one issue type in a project: required, allowed values.",
             toolset: "jira_projects",
             product: Product::Jira,
             access: Access::Read,

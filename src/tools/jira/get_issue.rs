@@ -16,18 +16,15 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Comma-separated fields, or *all (default: the common ones).
+    /// Comma list, or *all (default: common ones).
     fields: Option<String>,
     /// e.g. changelog.
     expand: Option<String>,
-    /// Newest comments to include.
     #[schemars(range(min = 0, max = 100), extend("default" = 10))]
     comment_limit: Option<u32>,
-    /// Comma-separated issue property keys.
+    /// Comma list of issue property keys.
     properties: Option<String>,
-    /// Mark as recently viewed.
     #[schemars(extend("default" = true))]
     update_history: Option<bool>,
     /// Extras: changelog, transitions.
@@ -43,8 +40,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_issue",
-            title: "Get Jira issue",
-            description: "Get an issue (e.g. PROJ-123) with its Markdown description and newest comments.",
+            description: "An issue with its Markdown description and newest comments.",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Read,

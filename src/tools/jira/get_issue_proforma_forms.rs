@@ -17,7 +17,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -27,8 +26,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_issue_proforma_forms",
-            title: "Get issue forms",
-            description: "List the forms on an issue: id (UUID), name, status.",
+            description: "Forms on an issue: id (UUID), name, status.",
             toolset: "jira_forms",
             product: Product::Jira,
             access: Access::Read,

@@ -17,7 +17,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -27,8 +26,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_issue_watchers",
-            title: "Get issue watchers",
-            description: "List the users watching a Jira issue.",
+            description: "Users watching an issue.",
             toolset: "jira_watchers",
             product: Product::Jira,
             access: Access::Read,

@@ -19,9 +19,8 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Form UUID from jira_get_issue_proforma_forms.
+    /// From jira_get_issue_proforma_forms.
     form_id: String,
 }
 
@@ -31,7 +30,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_proforma_form_details",
-            title: "Get form details",
             description: "A form's questions (id, label, type, choices, required) and answers.",
             toolset: "jira_forms",
             product: Product::Jira,

@@ -19,14 +19,12 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. "4".
     service_desk_id: String,
     /// From jira_get_service_desk_queues.
     queue_id: String,
-    /// Offset.
     #[schemars(extend("default" = 0), range(min = 0))]
     start_at: Option<u64>,
-    /// Page size (max 50).
+    /// At most 50.
     #[schemars(extend("default" = 50), range(min = 1))]
     limit: Option<u64>,
 }
@@ -37,8 +35,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_queue_issues",
-            title: "Get queue issues",
-            description: "List the issues in a service desk queue.",
+            description: "Issues in a service desk queue.",
             toolset: "jira_service_desk",
             product: Product::Jira,
             access: Access::Read,

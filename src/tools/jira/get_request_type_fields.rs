@@ -19,7 +19,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. "4".
     service_desk_id: String,
     /// From jira_get_request_types.
     request_type_id: String,
@@ -31,8 +30,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_request_type_fields",
-            title: "Get request type fields",
-            description: "List the fields of a request type: field id, required or not, type and valid values.",
+            description: "A request type's fields: id, required, type, valid values.",
             toolset: "jira_service_desk",
             product: Product::Jira,
             access: Access::Read,

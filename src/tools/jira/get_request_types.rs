@@ -17,12 +17,9 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. "4".
     service_desk_id: String,
-    /// Offset.
     #[schemars(extend("default" = 0), range(min = 0))]
     start_at: Option<u64>,
-    /// Page size.
     #[schemars(extend("default" = 50), range(min = 1, max = 50))]
     limit: Option<u64>,
 }
@@ -33,8 +30,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_request_types",
-            title: "Get request types",
-            description: "List a service desk's request types: id, name, issue type.",
+            description: "A service desk's request types: id, name, issue type.",
             toolset: "jira_service_desk",
             product: Product::Jira,
             access: Access::Read,

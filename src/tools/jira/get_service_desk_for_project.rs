@@ -20,7 +20,6 @@ const MAX_PAGES: u64 = 20;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. SUP.
     project_key: String,
 }
 
@@ -30,8 +29,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_service_desk_for_project",
-            title: "Get service desk for project",
-            description: "Find a project's service desk; the other service desk tools take its id.",
+            description: "A project's service desk and its id.",
             toolset: "jira_service_desk",
             product: Product::Jira,
             access: Access::Read,

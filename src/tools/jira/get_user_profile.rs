@@ -16,7 +16,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Account id (Cloud), user name (Server/DC), e-mail or display name.
+    /// Account id, user name, e-mail or display name.
     user_identifier: String,
 }
 
@@ -26,8 +26,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_user_profile",
-            title: "Get Jira user",
-            description: "Get a Jira user's profile by account id, e-mail, user name or display name.",
+            description: "A user's profile.",
             toolset: "jira_users",
             product: Product::Jira,
             access: Access::Read,

@@ -18,7 +18,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -28,8 +27,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_worklog",
-            title: "Get issue worklogs",
-            description: "List the work logged on a Jira issue: who, when, how long, comment.",
+            description: "Work logged on an issue: who, when, how long, comment.",
             toolset: "jira_worklog",
             product: Product::Jira,
             access: Access::Read,

@@ -17,9 +17,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Issue to move into the epic, e.g. PROJ-123.
     issue_key: String,
-    /// The epic's key, e.g. PROJ-10.
     epic_key: String,
 }
 
@@ -29,8 +27,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_link_to_epic",
-            title: "Add issue to epic",
-            description: "Put a Jira issue into an epic (replaces its current epic).",
+            description: "Put an issue into an epic (replacing its epic).",
             toolset: "jira_links",
             product: Product::Jira,
             access: Access::Write,

@@ -16,7 +16,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Only types whose name contains this text.
+    /// Name contains this.
     name_filter: Option<String>,
 }
 
@@ -26,8 +26,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_link_types",
-            title: "Get issue link types",
-            description: "List the issue link types (e.g. Blocks: outward 'blocks', inward 'is blocked by').",
+            description: "Link types, e.g. Blocks: outward 'blocks', inward 'is blocked by'.",
             toolset: "jira_links",
             product: Product::Jira,
             access: Access::Read,

@@ -23,9 +23,7 @@ const POLLS: u32 = 20;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Project to move it to, e.g. OTHER.
     target_project_key: String,
 }
 
@@ -35,7 +33,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_move_issue",
-            title: "Move Jira issue",
             description: "Move an issue to another project; it gets a new key.",
             toolset: "jira_issues",
             product: Product::Jira,

@@ -43,7 +43,7 @@ impl JsonSchema for AnswerList {
         "AnswerList".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "array", "items": {"type": "object"}})
+        json_schema!({"type": "string"})
     }
     fn inline_schema() -> bool {
         true

@@ -23,12 +23,9 @@ const MAX_CLOUD_OFFSET: u64 = 1000;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ.
     project_key: String,
-    /// 1-50.
     #[schemars(range(min = 1, max = 50), extend("default" = 10))]
     limit: Option<u32>,
-    /// Offset.
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
 }
@@ -39,7 +36,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_project_issues",
-            title: "Get Jira project issues",
             description: "A project's issues, newest first.",
             toolset: "jira_issues",
             product: Product::Jira,

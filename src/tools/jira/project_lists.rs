@@ -23,7 +23,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ.
     project_key: String,
 }
 
@@ -37,10 +36,9 @@ enum Kind {
 
 struct ProjectList(Arc<ToolEnv>, Kind);
 
-fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_projects",
         product: Product::Jira,
@@ -57,32 +55,25 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_project_issue_types",
-                "Get project issue types",
-                "List the issue types you can create in a project, with their ids.",
+                "Issue types you can create in a project, with ids.",
             ),
             ProjectList(env.clone(), Kind::IssueTypes),
         ),
         Typed::tool(
             meta(
                 "jira_get_project_versions",
-                "Get project versions",
-                "List a project's versions (releases) with dates and release state.",
+                "A project's versions (releases): dates, state.",
             ),
             ProjectList(env.clone(), Kind::Versions),
         ),
         Typed::tool(
-            meta(
-                "jira_get_project_components",
-                "Get project components",
-                "List a project's components.",
-            ),
+            meta("jira_get_project_components", "A project's components."),
             ProjectList(env.clone(), Kind::Components),
         ),
         Typed::tool(
             meta(
                 "jira_get_project_fields",
-                "Get project fields",
-                "List a project's create fields and which issue types require them.",
+                "A project's create fields and which issue types require them.",
             ),
             ProjectList(env.clone(), Kind::Fields),
         ),

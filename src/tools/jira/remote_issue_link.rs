@@ -17,17 +17,12 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Web address, http(s)://...
     url: String,
-    /// Link text.
     title: String,
-    /// Short description.
     summary: Option<String>,
-    /// Relationship shown in Jira, e.g. "documented in".
+    /// e.g. "documented in".
     relationship: Option<String>,
-    /// 16x16 icon URL.
     icon_url: Option<String>,
 }
 
@@ -37,8 +32,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_create_remote_issue_link",
-            title: "Add web link",
-            description: "Link a Jira issue to a web page; linking the same URL again updates the link.",
+            description: "Link an issue to a web page; the same URL again updates the link.",
             toolset: "jira_links",
             product: Product::Jira,
             access: Access::Write,

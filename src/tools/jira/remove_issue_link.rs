@@ -17,7 +17,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Link id, from the issue's links (jira_get_issue).
+    /// From jira_get_issue links.
     link_id: String,
 }
 
@@ -27,8 +27,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_remove_issue_link",
-            title: "Remove issue link",
-            description: "Delete a link between two Jira issues by link id.",
+            description: "Delete a link between two issues.",
             toolset: "jira_links",
             product: Product::Jira,
             access: Access::Write,

@@ -18,11 +18,8 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// User name (Server/DC).
     username: Option<String>,
-    /// Account id (Cloud).
     account_id: Option<String>,
 }
 
@@ -32,8 +29,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_remove_watcher",
-            title: "Remove issue watcher",
-            description: "Remove a watcher from a Jira issue (account_id on Cloud, username on Server/DC).",
+            description: "Stop a user watching an issue: account_id (Cloud) or username (DC).",
             toolset: "jira_watchers",
             product: Product::Jira,
             access: Access::Write,

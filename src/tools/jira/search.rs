@@ -20,21 +20,20 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// JQL; quote values with spaces, dates as "2024-01-31" or -7d.
+    /// Quote values with spaces; dates as "2024-01-31" or -7d.
     jql: String,
-    /// Comma-separated fields, or *all (default: the common ones).
+    /// Comma list, or *all (default: common ones).
     fields: Option<String>,
-    /// Issues per page.
     #[schemars(range(min = 1, max = 100), extend("default" = 10))]
     limit: Option<u32>,
     /// Offset (Server/DC).
     #[schemars(range(min = 0), extend("default" = 0))]
     start_at: Option<u64>,
-    /// Comma-separated project keys.
+    /// Comma list of project keys.
     projects_filter: Option<String>,
     /// e.g. changelog.
     expand: Option<String>,
-    /// next_page_token of the last page (Cloud).
+    /// next_page_token (Cloud).
     page_token: Option<String>,
     /// Name custom fields.
     #[schemars(extend("default" = false))]
@@ -47,8 +46,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_search",
-            title: "Search Jira issues",
-            description: "Search issues with JQL, e.g. project = PROJ AND status = Done ORDER BY updated DESC. Next page: next_page_token (Cloud) or start_at (DC).",
+            description: "Search issues with JQL, e.g. project = PROJ AND status = Done ORDER BY updated DESC.",
             toolset: "jira_issues",
             product: Product::Jira,
             access: Access::Read,

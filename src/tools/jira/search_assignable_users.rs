@@ -20,11 +20,9 @@ use crate::tools::typed::{Logic, Meta, Typed};
 pub struct Args {
     /// Start of a name or e-mail.
     query: String,
-    /// Project key (this or issue_key is required).
+    /// This or issue_key is required.
     project_key: Option<String>,
-    /// e.g. PROJ-123.
     issue_key: Option<String>,
-    /// Maximum users.
     #[schemars(range(min = 1, max = 1000), extend("default" = 20))]
     limit: Option<u32>,
 }
@@ -35,8 +33,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_search_assignable_users",
-            title: "Find assignable Jira users",
-            description: "Find users assignable in a project or on an issue.",
+            description: "Users assignable in a project or on an issue.",
             toolset: "jira_users",
             product: Product::Jira,
             access: Access::Read,

@@ -18,12 +18,10 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Text in the project key or name.
     query: String,
-    /// Maximum projects (1-50).
     #[schemars(range(min = 1, max = 50), extend("default" = 20))]
     max_results: Option<u32>,
-    /// Comma-separated project ids to restrict the search to.
+    /// Comma list of project ids to search in.
     current_project_ids: Option<String>,
 }
 
@@ -33,8 +31,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_search_projects",
-            title: "Search Jira projects",
-            description: "Find Jira projects whose key or name contains the query.",
+            description: "Projects whose key or name contains the query.",
             toolset: "jira_projects",
             product: Product::Jira,
             access: Access::Read,

@@ -26,15 +26,13 @@ const MAX_ISSUES: usize = 50;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Board id (jira_get_agile_boards).
+    /// From jira_get_agile_boards.
     board_id: String,
-    /// Sprint name.
     name: String,
     /// ISO 8601 date-time.
     start_date: String,
     /// ISO 8601, after start_date.
     end_date: String,
-    /// Sprint goal.
     goal: Option<String>,
 }
 
@@ -42,9 +40,8 @@ pub struct CreateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// Sprint id (jira_get_sprints_from_board).
+    /// From jira_get_sprints_from_board.
     sprint_id: String,
-    /// New name.
     name: Option<String>,
     /// future, active (start) or closed (complete).
     state: Option<String>,
@@ -52,7 +49,6 @@ pub struct UpdateArgs {
     start_date: Option<String>,
     /// ISO 8601.
     end_date: Option<String>,
-    /// New goal.
     goal: Option<String>,
 }
 
@@ -60,7 +56,7 @@ pub struct UpdateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddArgs {
-    /// Sprint id (jira_get_sprints_from_board).
+    /// From jira_get_sprints_from_board.
     sprint_id: String,
     /// Comma list, e.g. PROJ-1,PROJ-2 (at most 50).
     issue_keys: CommaList,
@@ -81,14 +77,12 @@ struct MoveToBacklog(Arc<ToolEnv>);
 
 fn meta(
     name: &'static str,
-    title: &'static str,
     description: &'static str,
     destructive: bool,
     idempotent: bool,
 ) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_agile",
         product: Product::Jira,
@@ -105,7 +99,6 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_create_sprint",
-                "Create Jira sprint",
                 "Create a future sprint on a Scrum board.",
                 false,
                 false,
@@ -115,8 +108,7 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_update_sprint",
-                "Update Jira sprint",
-                "Change a sprint's name, dates or goal, or start (state=active) or complete (state=closed) it; fields not given stay.",
+                "Change a sprint's name, dates, goal or state (start, complete).",
                 false,
                 true,
             ),
@@ -125,8 +117,7 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_add_issues_to_sprint",
-                "Add issues to Jira sprint",
-                "Move issues into a sprint (out of the backlog or another sprint).",
+                "Move issues into a sprint.",
                 true,
                 true,
             ),
@@ -135,7 +126,6 @@ pub(super) fn tools(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_move_issues_to_backlog",
-                "Move Jira issues to backlog",
                 "Take issues out of their sprint and put them in the backlog.",
                 true,
                 true,

@@ -19,7 +19,6 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -27,13 +26,12 @@ pub struct GetArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DoArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
     /// Id from jira_get_transitions, or the name.
     transition_id: String,
-    /// Screen fields, e.g. {"resolution": {"name": "Fixed"}}.
+    /// JSON, e.g. {"resolution": {"name": "Fixed"}}.
     fields: Option<JsonObject>,
-    /// Markdown comment.
+    /// Markdown.
     comment: Option<String>,
 }
 
@@ -44,7 +42,6 @@ pub(super) fn get_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_transitions",
-            title: "Get Jira transitions",
             description: "Workflow transitions available now on an issue.",
             toolset: "jira_transitions",
             product: Product::Jira,
@@ -61,7 +58,6 @@ pub(super) fn do_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_transition_issue",
-            title: "Transition Jira issue",
             description: "Move an issue through its workflow, e.g. to Done.",
             toolset: "jira_transitions",
             product: Product::Jira,

@@ -22,18 +22,16 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// e.g. {"summary": "X", "description": "Markdown", "priority": "High"}.
+    /// JSON, e.g. {"summary": "X", "description": "Markdown", "priority": "High"}.
     fields: JsonObject,
-    /// Merged into fields.
+    /// JSON, merged into fields.
     additional_fields: Option<JsonObject>,
-    /// Comma-separated names.
+    /// Comma list.
     components: Option<String>,
     /// JSON list of {"filename","content_base64","mime_type"?}.
     attachments: Option<String>,
-    /// Fields to return, or *all.
-    #[schemars(extend("default" = "*all"))]
+    /// Comma list or *all; default: the fields written, and status.
     return_fields: Option<String>,
 }
 
@@ -41,7 +39,6 @@ pub struct UpdateArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
     /// Account id, user name or e-mail; omit to unassign.
     assignee: Option<String>,
@@ -51,7 +48,6 @@ pub struct AssignArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
 }
 
@@ -61,14 +57,12 @@ struct DeleteIssue(Arc<ToolEnv>);
 
 fn meta(
     name: &'static str,
-    title: &'static str,
     description: &'static str,
     destructive: bool,
     idempotent: bool,
 ) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_issues",
         product: Product::Jira,
@@ -83,8 +77,7 @@ pub(super) fn update_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "jira_update_issue",
-            "Update Jira issue",
-            "Change fields of an issue and/or attach files; returns it updated.",
+            "Change fields of an issue and/or attach files; answers with the fields written.",
             false,
             true,
         ),
@@ -96,7 +89,6 @@ pub(super) fn assign_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         meta(
             "jira_assign_issue",
-            "Assign Jira issue",
             "Assign or unassign an issue.",
             false,
             true,
@@ -107,13 +99,7 @@ pub(super) fn assign_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
 
 pub(super) fn delete_tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
-        meta(
-            "jira_delete_issue",
-            "Delete Jira issue",
-            "Delete an issue for good.",
-            true,
-            true,
-        ),
+        meta("jira_delete_issue", "Delete an issue for good.", true, true),
         DeleteIssue(env),
     )
 }
@@ -149,8 +135,14 @@ impl Logic for UpdateIssue {
                 "fields is empty; pass what to change, e.g. {\"summary\": \"New title\"}.",
             );
         }
+        // What the answer echoes unless return_fields asks for more: the fields written.
+        let mut written = String::from("status");
         if !raw.is_empty() {
             let fields = tri!(normalise_fields(client, &auth, raw).await);
+            for f in fields.keys() {
+                written.push(',');
+                written.push_str(f);
+            }
             tri!(
                 issue_write::edit(client, &auth, &key, &fields)
                     .await
@@ -174,7 +166,10 @@ impl Logic for UpdateIssue {
                 }
             }
         }
-        let ret = args.return_fields.unwrap_or_else(|| "*all".to_owned());
+        let ret = args
+            .return_fields
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or(written);
         read_back(env, client, &auth, &key, &ret, extra).await
     }
 }

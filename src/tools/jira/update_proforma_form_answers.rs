@@ -20,11 +20,9 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Form UUID.
     form_id: String,
-    /// [{"questionId", "type": TEXT|NUMBER|DATE|SELECT|MULTI_SELECT|USER, "value"}]; choices/users by id.
+    /// JSON [{"questionId", "type": TEXT|NUMBER|DATE|SELECT|MULTI_SELECT|USER, "value"}]; choices/users by id.
     answers: AnswerList,
 }
 
@@ -34,7 +32,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_update_proforma_form_answers",
-            title: "Update form answers",
             description: "Save answers on an open form; other answers are kept.",
             toolset: "jira_forms",
             product: Product::Jira,

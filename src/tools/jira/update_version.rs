@@ -18,19 +18,14 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Version id.
     version_id: String,
-    /// New name.
     name: Option<String>,
-    /// New description.
     description: Option<String>,
     /// YYYY-MM-DD.
     start_date: Option<String>,
     /// YYYY-MM-DD.
     release_date: Option<String>,
-    /// Archived.
     archived: Option<bool>,
-    /// Released.
     released: Option<bool>,
 }
 
@@ -40,8 +35,7 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_update_version",
-            title: "Update version",
-            description: "Change a Jira version; only the given fields change.",
+            description: "Change a version; other fields stay.",
             toolset: "jira_projects",
             product: Product::Jira,
             access: Access::Write,

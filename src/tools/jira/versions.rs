@@ -65,7 +65,6 @@ pub fn date(name: &str, v: Option<&str>) -> Result<Option<String>, String> {
 pub struct VersionFields {
     /// Name.
     pub name: Option<String>,
-    /// Description.
     pub description: Option<String>,
     /// `YYYY-MM-DD`.
     pub start_date: Option<String>,

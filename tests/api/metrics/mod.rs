@@ -3,6 +3,7 @@
 //! can be asserted exactly; the scrape must also pass `promtool check metrics`.
 
 mod checks;
+mod context;
 mod harness;
 
 use serde_json::{Value, json};

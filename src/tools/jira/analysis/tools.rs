@@ -25,9 +25,7 @@ const FIELDS: [&str; 5] = ["summary", "status", "issuetype", "issuelinks", "pare
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EpicArgs {
-    /// e.g. PROJ.
     project_key: String,
-    /// Epics to read.
     #[schemars(range(min = 1, max = 500), extend("default" = 200))]
     max_epics: Option<u32>,
 }
@@ -36,9 +34,7 @@ pub struct EpicArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepArgs {
-    /// e.g. PROJ.
     project_key: String,
-    /// Issues to scan.
     #[schemars(range(min = 1, max = 500), extend("default" = 200))]
     max_issues: Option<u32>,
 }
@@ -46,10 +42,9 @@ pub struct DepArgs {
 struct Epics(Arc<ToolEnv>);
 struct Deps(Arc<ToolEnv>);
 
-fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_project_analysis",
         product: Product::Jira,
@@ -65,7 +60,6 @@ pub(super) fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_project_epic_hierarchy",
-                "Get Jira epic hierarchy",
                 "A project's epics grouped by their parent issue in another project.",
             ),
             Epics(env.clone()),
@@ -73,8 +67,7 @@ pub(super) fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_cross_project_dependencies",
-                "Get Jira cross-project links",
-                "A project's issue links to other projects, by project and link type.",
+                "A project's links to other projects, by project and link type.",
             ),
             Deps(env.clone()),
         ),

@@ -26,9 +26,8 @@ const PARALLEL_ISSUES: usize = 4;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OneArgs {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// Case-sensitive, e.g. stash, GitHub, GitLab (default: all found).
+    /// Case-sensitive, e.g. stash, GitHub (default: all).
     application_type: Option<String>,
     /// pullrequest, branch or repository (default: all).
     data_type: Option<String>,
@@ -38,7 +37,7 @@ pub struct OneArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManyArgs {
-    /// Comma-separated, e.g. PROJ-1,PROJ-2.
+    /// e.g. PROJ-1,PROJ-2.
     issue_keys: CommaList,
     /// As for one issue.
     application_type: Option<String>,
@@ -49,10 +48,9 @@ pub struct ManyArgs {
 struct One(Arc<ToolEnv>);
 struct Many(Arc<ToolEnv>);
 
-fn meta(name: &'static str, title: &'static str, description: &'static str) -> Meta {
+fn meta(name: &'static str, description: &'static str) -> Meta {
     Meta {
         name,
-        title,
         description,
         toolset: "jira_development",
         product: Product::Jira,
@@ -68,7 +66,6 @@ pub(super) fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_issue_development_info",
-                "Get Jira issue development info",
                 "Branches, commits and pull requests linked to an issue.",
             ),
             One(env.clone()),
@@ -76,7 +73,6 @@ pub(super) fn all(env: &Arc<ToolEnv>) -> Vec<Arc<dyn Tool>> {
         Typed::tool(
             meta(
                 "jira_get_issues_development_info",
-                "Get development info of Jira issues",
                 "Branches, commits and pull requests linked to several issues.",
             ),
             Many(env.clone()),

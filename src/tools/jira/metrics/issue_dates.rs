@@ -19,9 +19,7 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
-    /// List changes.
     #[schemars(extend("default" = true))]
     include_status_changes: Option<bool>,
     /// Minutes per status.
@@ -35,7 +33,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_issue_dates",
-            title: "Get Jira issue dates",
             description: "An issue's dates and time in each status.",
             toolset: "jira_metrics",
             product: Product::Jira,

@@ -20,13 +20,10 @@ use crate::tools::typed::{Logic, Meta, Typed};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// e.g. PROJ-123.
     issue_key: String,
     /// Comma list: cycle_time, lead_time, time_in_status, due_date_compliance, resolution_time, first_response_time.
     metrics: Option<String>,
-    /// Working hours only.
     working_hours_only: Option<bool>,
-    /// Add raw dates.
     #[schemars(extend("default" = false))]
     include_raw_dates: Option<bool>,
 }
@@ -37,7 +34,6 @@ pub(super) fn tool(env: Arc<ToolEnv>) -> Arc<dyn Tool> {
     Typed::tool(
         Meta {
             name: "jira_get_issue_sla",
-            title: "Get Jira issue SLA",
             description: "An issue's SLA metrics (minutes) from its changelog.",
             toolset: "jira_metrics",
             product: Product::Jira,
