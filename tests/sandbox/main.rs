@@ -7,6 +7,8 @@ mod contract;
 mod contract_confluence_extra;
 mod contract_inline;
 mod contract_pages;
+mod contract_screens;
+mod contract_wiki;
 mod jira;
 mod jira_agile;
 mod jira_attachments;

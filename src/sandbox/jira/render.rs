@@ -313,6 +313,7 @@ impl Ctx<'_> {
         if let Some(due) = self.store.due_dates.get(&idx) {
             f.insert("duedate".into(), json!(due));
         }
+        crate::sandbox::jira::screen::render(self, idx, &mut f);
         f.insert("issuelinks".into(), self.links(idx));
         f.insert(
             "attachment".into(),

@@ -180,7 +180,46 @@ pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
                 trashed: false,
                 restrictions: Vec::new(),
             });
+            if let Some(page) = store.pages.last_mut() {
+                page.history = earlier_versions(page);
+            }
             t += i64::try_from(4 + rng.below(30)).unwrap_or(4) * HOUR;
         }
     }
+}
+
+/// The versions before a seeded page's current one, oldest first, so history and diffs
+/// work on every seeded page: version 1 is a short first draft, the ones between hold
+/// the current body with an open question the current version resolved. Deterministic
+/// and drawing nothing from the seed's random stream.
+fn earlier_versions(page: &Page) -> Vec<crate::sandbox::model::PageVersion> {
+    let current = crate::sandbox::confluence::render::storage(page);
+    (1..page.version)
+        .map(|n| {
+            let first = n == 1;
+            crate::sandbox::model::PageVersion {
+                number: n,
+                title: page.title.clone(),
+                storage: if first {
+                    format!("<p>{}: first draft.</p>", xml_escape(&page.title))
+                } else {
+                    format!("{current}<p>Open question from version {n}: to be confirmed.</p>")
+                },
+                author: if first { page.creator } else { page.modifier },
+                when: page.created + i64::try_from(n - 1).unwrap_or(0) * DAY,
+                message: if first {
+                    String::new()
+                } else {
+                    format!("Review round {n}")
+                },
+                minor: false,
+            }
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
