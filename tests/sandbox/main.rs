@@ -9,6 +9,7 @@ mod contract_inline;
 mod contract_pages;
 mod contract_screens;
 mod contract_wiki;
+mod coverage;
 mod jira;
 mod jira_agile;
 mod jira_attachments;
