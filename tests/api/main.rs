@@ -31,6 +31,7 @@ mod jira_development;
 mod jira_fields_batch;
 mod jira_forms;
 mod jira_issue_writes;
+mod jira_legacy;
 mod jira_links;
 mod jira_metrics;
 mod jira_people;

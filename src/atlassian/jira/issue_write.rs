@@ -6,8 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
 use crate::config::Deployment;
+use crate::config::Product;
 
 /// `POST /issue` → `{"id", "key", "self"}`.
 pub async fn create(
@@ -177,7 +178,7 @@ pub async fn find_users(
         .get(auth, &path, &[(param, query.to_owned())])
         .await?
         .body;
-    Ok(body.as_array().cloned().unwrap_or_default())
+    list_at(Product::Jira, &body, "", &format!("GET {path}"))
 }
 
 /// Cloud `POST /rest/api/3/bulk/issues/move` of issues into `project` as issue type
