@@ -37,6 +37,7 @@ mod jira_metrics;
 mod jira_people;
 mod jira_project_analysis;
 mod jira_projects;
+mod jira_screen_writes;
 mod jira_service_desk;
 mod jira_workflow;
 mod jira_worklog;
