@@ -11,6 +11,7 @@ mod confluence_attachments;
 mod confluence_inline;
 mod confluence_pages;
 mod confluence_people;
+mod confluence_preserve;
 mod confluence_restrictions;
 mod confluence_social;
 mod confluence_versions;

@@ -17,6 +17,10 @@ use crate::sandbox::text::{RichText, doc, list, para, text};
 
 /// Id of the Confluence page with rich content ("Getting Started" in space `DEMO`).
 pub const RICH_PAGE_ID: &str = "196610";
+/// Seeded pages whose storage holds what real sites do and Markdown cannot carry: a
+/// two-column page layout, a table of contents, an info panel, Jira issue macros and a
+/// user mention (one in DEMO, one in ENG).
+pub const MACRO_PAGE_IDS: [&str; 2] = ["196612", "196642"];
 /// Title of the rich page.
 pub const RICH_PAGE_TITLE: &str = "Getting Started";
 /// Issues per project, in project order (`DEMO`, `OPS`, `MKT`).
