@@ -38,6 +38,7 @@ mod jira_metrics;
 mod jira_people;
 mod jira_project_analysis;
 mod jira_projects;
+mod jira_rich_content;
 mod jira_screen_writes;
 mod jira_service_desk;
 mod jira_workflow;

@@ -193,6 +193,7 @@ pub fn generate(seed: u64) -> Store {
     jira::links(&mut store, &mut rng);
     metrics::seed(&mut store);
     crate::sandbox::jira::attachments::seed(&mut store);
+    jira::rich_comment(&mut store);
     crate::sandbox::jira::jsm_seed::seed(&mut store);
     people::watchers(&mut store);
     people::releases(&mut store);
@@ -244,6 +245,32 @@ mod tests {
         );
         let rich = &s.pages[s.page_index(RICH_PAGE_ID).expect("rich page exists")];
         assert_eq!(rich.title, RICH_PAGE_TITLE);
+        let demo2 = &s.issues[s
+            .issue_index(jira::RICH_COMMENT_ISSUE)
+            .expect("DEMO-2 exists")];
+        let rich_comment = demo2
+            .comments
+            .iter()
+            .find(|c| c.id == jira::RICH_COMMENT_ID)
+            .expect("the rich comment");
+        for construct in [
+            "{warning}",
+            "[~accountid:",
+            ":thumbsup:",
+            "!diagram.png|thumbnail!",
+            "{code:sql}",
+        ] {
+            assert!(
+                rich_comment.body.wiki.contains(construct),
+                "{construct}: {}",
+                rich_comment.body.wiki
+            );
+        }
+        for id in MACRO_PAGE_IDS {
+            let p = &s.pages[s.page_index(id).expect("macro page exists")];
+            let storage = p.storage.as_deref().unwrap_or_default();
+            assert!(storage.contains("<ac:layout>") && storage.contains("ac:name=\"jira\""));
+        }
         assert!(
             s.pages
                 .iter()
@@ -286,7 +313,7 @@ mod tests {
         let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
-        assert_eq!(format!("{fnv:016x}"), "a1734562226feb7b");
+        assert_eq!(format!("{fnv:016x}"), "f334ec9fd1368750");
     }
 
     #[test]
