@@ -57,7 +57,12 @@ async fn rich_comment_content_reaches_the_agent_as_markdown_in_both_flavours() {
         if flavour == "cloud" {
             assert!(body.contains("[@Alice Anders]"), "mention lost\n{body}");
         } else {
-            assert!(body.contains("(accountid:"), "mention lost\n{body}");
+            // Server/DC wiki names the user: `[~alice]`.
+            assert!(body.contains("alice"), "mention lost\n{body}");
+            assert!(
+                !body.contains("accountid:"),
+                "a Cloud account id on Server/DC\n{body}"
+            );
         }
     }
 }
