@@ -303,3 +303,64 @@ async fn projects_picker_matches_prefixes_and_validates() {
     assert_eq!(all["projects"].as_array().map(Vec::len), Some(2));
     assert!(all["total"].as_u64().unwrap_or(0) >= 3, "{all}");
 }
+
+/// Jira Cloud serves the platform API under `/rest/api/2` as well as `/rest/api/3`: the same
+/// resources (`getIssue`, `assignIssue` of `jira-cloud-v3.json`), bodies in wiki markup
+/// instead of ADF, users by account id as everywhere on Cloud.
+#[tokio::test]
+async fn cloud_serves_the_platform_api_under_v2_with_cloud_users() {
+    let sb = spawn_sandbox().await;
+    let basic = crate::support::basic();
+    let get = |path: &'static str| {
+        let req = sb
+            .http
+            .get(sb.url(path))
+            .header("Authorization", basic.clone());
+        async move {
+            req.send()
+                .await
+                .expect("request")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let issue = get("/rest/api/2/issue/DEMO-1").await;
+    let f = &issue["fields"];
+    assert!(
+        f["description"].is_string(),
+        "wiki body: {}",
+        f["description"]
+    );
+    assert!(
+        f["reporter"]["accountId"].is_string(),
+        "Cloud user: {}",
+        f["reporter"]
+    );
+    assert!(f["reporter"].get("key").is_none(), "{}", f["reporter"]);
+    let assign = |body: Value| {
+        let req = sb
+            .http
+            .put(sb.url("/rest/api/2/issue/DEMO-4/assignee"))
+            .header("Authorization", basic.clone())
+            .json(&body);
+        async move { req.send().await.expect("request").status().as_u16() }
+    };
+    assert_eq!(
+        assign(json!({"accountId": "5b10a2844c20165700ede023"})).await,
+        204
+    );
+    assert_eq!(assign(json!({"name": "bob"})).await, 400);
+    let after = get("/rest/api/2/issue/DEMO-4?fields=assignee").await;
+    assert_eq!(
+        after["fields"]["assignee"]["accountId"], "5b10a2844c20165700ede023",
+        "{after}"
+    );
+    // The same paths with a Server/DC token keep Server/DC's users.
+    let dc = sb.json("/rest/api/2/issue/DEMO-1").await;
+    assert!(
+        dc["fields"]["reporter"]["key"].is_string(),
+        "{}",
+        dc["fields"]["reporter"]
+    );
+}

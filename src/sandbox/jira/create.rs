@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::sandbox::auth::CurrentUser;
+use crate::sandbox::auth::{CurrentUser, cloud_site};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::jira::issues::{find, labels_from, rich_from};
 use crate::sandbox::jira::render::Flavour;
@@ -42,6 +42,8 @@ pub(crate) fn user_ref(
     if v.is_null() {
         return Ok(None);
     }
+    // Jira Cloud identifies users by account id on `/rest/api/2` too.
+    let flavour = if cloud_site() { Flavour::V3 } else { flavour };
     let found = match flavour {
         Flavour::V3 => v
             .get("accountId")
@@ -286,7 +288,10 @@ pub async fn assign(
     Extension(CurrentUser(me)): Extension<CurrentUser>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let flavour = flavour(&ver)?;
+    let flavour = match flavour(&ver)? {
+        _ if cloud_site() => Flavour::V3,
+        f => f,
+    };
     let body = json_body(&body)?;
     let id_field = if flavour == Flavour::V3 {
         "accountId"
