@@ -35,7 +35,7 @@ async fn page_bean(
             )
             .await?
             .body;
-        let got = page["values"].as_array().cloned().unwrap_or_default();
+        let got = list_at(Product::Jira, &page, "values", &format!("GET {path}"))?;
         let done = got.is_empty() || page["isLast"].as_bool().unwrap_or(true);
         out.extend(got);
         if done {

@@ -122,7 +122,7 @@ async fn all_pages(
             )
             .await?
             .body;
-        let got = page[items].as_array().cloned().unwrap_or_default();
+        let got = list_at(Product::Jira, &page, items, &format!("GET {path}"))?;
         let total = page["total"].as_u64().unwrap_or(0);
         let empty = got.is_empty();
         out.extend(got);
