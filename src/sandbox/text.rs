@@ -313,6 +313,29 @@ fn inline_plain(nodes: &[Value]) -> String {
         .collect()
 }
 
+/// Server/DC wiki names users (`[~alice]`), not account ids: `[~accountid:X]` mentions
+/// become `[~name]` where `name_of(X)` knows the user (others are left as they are).
+pub fn mentions_by_name(wiki: &str, name_of: impl Fn(&str) -> Option<String>) -> String {
+    const OPEN: &str = "[~accountid:";
+    let mut out = String::with_capacity(wiki.len());
+    let mut rest = wiki;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let Some(end) = after.find(']') else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        match name_of(&after[..end]) {
+            Some(name) => out.push_str(&format!("[~{name}]")),
+            None => out.push_str(&rest[at..at + OPEN.len() + end + 1]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Escapes text for HTML/XHTML.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -452,6 +475,15 @@ mod tests {
             table(&[&["Name", "Value"], &["a", "1"]]),
             code("rust", "fn main() {}"),
         ])
+    }
+
+    #[test]
+    fn account_id_mentions_become_names_for_server_wiki() {
+        let name = |id: &str| (id == "a1").then(|| "alice".to_owned());
+        assert_eq!(
+            mentions_by_name("hi [~accountid:a1] and [~accountid:zz] [~accountid:", name),
+            "hi [~alice] and [~accountid:zz] [~accountid:"
+        );
     }
 
     #[test]

@@ -51,34 +51,14 @@ impl Ctx<'_> {
         match self.flavour {
             Flavour::V3 => t.adf.clone(),
             Flavour::V2 if cloud_site() => Value::String(t.wiki.clone()),
-            Flavour::V2 => Value::String(self.dc_mentions(&t.wiki)),
+            Flavour::V2 => Value::String(crate::sandbox::text::mentions_by_name(&t.wiki, |id| {
+                self.store
+                    .users
+                    .iter()
+                    .find(|u| u.account_id == id)
+                    .map(|u| u.name.clone())
+            })),
         }
-    }
-
-    /// Server/DC wiki names users (`[~alice]`), not account ids: stored `[~accountid:X]`
-    /// mentions are written with the user's name (unknown ids are left as they are).
-    fn dc_mentions(&self, wiki: &str) -> String {
-        if !wiki.contains("[~accountid:") {
-            return wiki.to_owned();
-        }
-        let mut out = String::with_capacity(wiki.len());
-        let mut rest = wiki;
-        while let Some(at) = rest.find("[~accountid:") {
-            out.push_str(&rest[..at]);
-            let after = &rest[at + "[~accountid:".len()..];
-            let Some(end) = after.find(']') else {
-                out.push_str(&rest[at..]);
-                return out;
-            };
-            let id = &after[..end];
-            match self.store.users.iter().find(|u| u.account_id == id) {
-                Some(u) => out.push_str(&format!("[~{}]", u.name)),
-                None => out.push_str(&rest[at..at + "[~accountid:".len() + end + 1]),
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
     }
 
     fn avatars(&self, seed: &str) -> Value {
