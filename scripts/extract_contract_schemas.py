@@ -135,6 +135,12 @@ OPERATIONS = [
     ("confluence-dc-get-spaces", "confluence-dc-10.0.3.json", "/rest/api/space", "get", "200"),
     ("confluence-cloud-v1-get-page-templates", "confluence-cloud-v1.json", "/wiki/rest/api/template/page", "get", "200"),
     ("confluence-cloud-v1-get-template", "confluence-cloud-v1.json", "/wiki/rest/api/template/{contentTemplateId}", "get", "200"),
+    ("jira-dc-projects-picker", "jira-dc-10.3.json", "/api/2/projects/picker", "get", "200"),
+    ("confluence-dc-search-results", "confluence-dc-10.0.3.json", "/rest/api/search", "get", "200"),
+    ("confluence-dc-get-history", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/history", "get", "200"),
+    ("confluence-dc-get-properties", "confluence-dc-10.0.3.json", "/rest/api/content/{id}/property", "get", "200"),
+    ("confluence-cloud-v2-get-page-direct-children", "confluence-cloud-v2.json", "/pages/{id}/direct-children", "get", "200"),
+    ("confluence-cloud-v1-get-restrictions-by-operation", "confluence-cloud-v1.json", "/wiki/rest/api/content/{id}/restriction/byOperation", "get", "200"),
 ]
 
 DROP = {"discriminator", "xml", "example", "examples", "externalDocs", "deprecated", "x-atlassian-beta"}

@@ -151,6 +151,34 @@ impl AtlassianError {
     }
 }
 
+/// The list an endpoint answered: the array at `key` of `body` (or `body` itself when
+/// `key` is empty). Any other shape is a [`ErrorKind::Decode`] error naming the endpoint —
+/// never an empty list, which would claim there is nothing.
+pub fn list_at(
+    product: Product,
+    body: &Value,
+    key: &str,
+    endpoint: &str,
+) -> Result<Vec<Value>, AtlassianError> {
+    let found = if key.is_empty() {
+        Some(body)
+    } else {
+        body.get(key)
+    };
+    match found {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        _ => Err(AtlassianError::new(
+            product,
+            ErrorKind::Decode,
+            if key.is_empty() {
+                format!("{endpoint} answered something other than a list")
+            } else {
+                format!("{endpoint} answered without a `{key}` list")
+            },
+        )),
+    }
+}
+
 /// Extracts messages from Jira (`errorMessages` + `errors`), Confluence v1 (`message`) and
 /// Confluence v2 (`errors[].title/detail`) error bodies; falls back to a short text excerpt.
 pub fn parse_messages(body: &[u8]) -> Vec<String> {
@@ -176,8 +204,14 @@ pub fn parse_messages(body: &[u8]) -> Vec<String> {
         }
         Some(Value::Array(items)) => {
             for item in items {
+                // v2 writes `title`/`detail`; other Atlassian services (and older gateways)
+                // write `message`, or a bare string.
                 let title = item.get("title").and_then(Value::as_str);
-                let detail = item.get("detail").and_then(Value::as_str);
+                let detail = item
+                    .get("detail")
+                    .or_else(|| item.get("message"))
+                    .and_then(Value::as_str)
+                    .or_else(|| item.as_str());
                 match (title, detail) {
                     (Some(t), Some(d)) => out.push(format!("{t}: {d}")),
                     (Some(t), None) => out.push(t.to_owned()),
@@ -205,6 +239,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_list_in_an_unknown_shape_is_an_error_naming_the_endpoint() {
+        let ok = serde_json::json!({"values": [1, 2]});
+        assert_eq!(
+            list_at(Product::Jira, &ok, "values", "GET /x")
+                .map(|v| v.len())
+                .ok(),
+            Some(2)
+        );
+        let e = list_at(
+            Product::Jira,
+            &serde_json::json!({"items": []}),
+            "values",
+            "GET /rest/api/2/project/X/versions",
+        )
+        .expect_err("unknown shape");
+        assert_eq!(e.kind, ErrorKind::Decode);
+        assert!(
+            e.agent_message()
+                .contains("GET /rest/api/2/project/X/versions answered without a `values` list"),
+            "{}",
+            e.agent_message()
+        );
+        assert!(list_at(Product::Jira, &serde_json::json!({}), "", "GET /field").is_err());
+    }
+
+    #[test]
     fn all_three_error_shapes_are_read() {
         let jira = br#"{"errorMessages":["Error in the JQL Query: Expecting ')'"],"errors":{"summary":"required"}}"#;
         assert_eq!(
@@ -222,6 +282,11 @@ mod tests {
             br#"{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}"#;
         assert_eq!(parse_messages(v2), vec!["Not Found"]);
         assert!(parse_messages(b"<html>oops</html>").is_empty());
+        let messages = br#"{"errors":[{"message":"Issue does not exist"},"Second reason"]}"#;
+        assert_eq!(
+            parse_messages(messages),
+            vec!["Issue does not exist", "Second reason"]
+        );
     }
 
     #[test]

@@ -66,18 +66,31 @@ fn unauthorized(family: Family) -> Response {
     resp
 }
 
+tokio::task_local! {
+    /// Whether the request came as to a Cloud site (Cloud basic auth), for the paths both
+    /// deployments serve with different user shapes (the platform API under `/rest/api/2`).
+    static CLOUD_SITE: bool;
+}
+
+/// True while serving a request authenticated the Cloud way (`Basic email:token`): Jira
+/// Cloud's `/rest/api/2` then names users by account id, as Cloud does, not by name/key.
+pub fn cloud_site() -> bool {
+    CLOUD_SITE.try_with(|c| *c).unwrap_or(false)
+}
+
 /// Middleware: rejects requests without the seed credentials, otherwise records the user.
 pub async fn require_auth(mut req: Request, next: Next) -> Response {
-    let ok = req
+    let value = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(credentials_valid);
-    if !ok {
+        .unwrap_or_default();
+    if !credentials_valid(value) {
         return unauthorized(Family::of_path(req.uri().path()));
     }
+    let cloud = value.starts_with("Basic ");
     req.extensions_mut().insert(CurrentUser(0));
-    next.run(req).await
+    CLOUD_SITE.scope(cloud, next.run(req)).await
 }
 
 #[cfg(test)]

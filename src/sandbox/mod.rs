@@ -54,7 +54,7 @@ pub use auth::{
     SANDBOX_ACCOUNT_ID, SANDBOX_API_TOKEN, SANDBOX_EMAIL, SANDBOX_PAT, SANDBOX_USERNAME,
 };
 pub use faults::{ErrorFault, FaultConfig, RateLimitFault};
-pub use seed::{RICH_PAGE_ID, RICH_PAGE_TITLE};
+pub use seed::{MACRO_PAGE_IDS, RICH_PAGE_ID, RICH_PAGE_TITLE};
 
 use crate::sandbox::faults::FaultState;
 use crate::sandbox::model::Store;

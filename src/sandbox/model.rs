@@ -354,8 +354,24 @@ pub struct Store {
     pub page_views: std::collections::BTreeMap<String, u64>,
     /// Due dates (`YYYY-MM-DD`) by issue index (absent: none).
     pub due_dates: std::collections::BTreeMap<usize, String>,
+    /// Components, versions and select-field options set on issues, by issue id.
+    pub issue_extras: std::collections::BTreeMap<String, IssueExtras>,
     /// Service Management (desks, queues, request types, requests) and Forms.
     pub jsm: crate::sandbox::jira::jsm_seed::Jsm,
+}
+
+/// Screen-field values of one issue (ids into `Store::components`, `Store::versions` and
+/// the select fields' options).
+#[derive(Debug, Clone, Default)]
+pub struct IssueExtras {
+    /// Component ids.
+    pub components: Vec<String>,
+    /// Fix version ids.
+    pub fix_versions: Vec<String>,
+    /// Affects version ids.
+    pub versions: Vec<String>,
+    /// Option ids by custom field id.
+    pub options: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A file attached to an issue, with its bytes.
@@ -520,6 +536,12 @@ impl Store {
             .filter(|(issue, _)| *issue != idx)
             .map(|(issue, e)| (shift(issue), e))
             .collect();
+        self.due_dates = std::mem::take(&mut self.due_dates)
+            .into_iter()
+            .filter(|(issue, _)| *issue != idx)
+            .map(|(issue, d)| (shift(issue), d))
+            .collect();
+        self.issue_extras.remove(&removed.id);
         self.remote_links.retain(|r| r.issue != idx);
         for r in &mut self.remote_links {
             r.issue = shift(r.issue);

@@ -82,6 +82,33 @@ pub fn code(language: &str, body: &str) -> Value {
     json!({"type": "codeBlock", "attrs": {"language": language}, "content": [text(body)]})
 }
 /// A table whose first row is the header row.
+/// A panel (`info`, `note`, `warning`, `success`, `error`) around blocks.
+pub fn panel(kind: &str, content: Vec<Value>) -> Value {
+    json!({"type": "panel", "attrs": {"panelType": kind}, "content": content})
+}
+
+/// A mention of an account id, shown as `@name`.
+pub fn mention(account_id: &str, name: &str) -> Value {
+    json!({"type": "mention", "attrs": {"id": account_id, "text": format!("@{name}")}})
+}
+
+/// An emoji by short name (`:smile:`).
+pub fn emoji(short_name: &str, fallback: &str) -> Value {
+    json!({"type": "emoji", "attrs": {"shortName": short_name, "text": fallback}})
+}
+
+/// A status lozenge.
+pub fn status(label: &str, colour: &str) -> Value {
+    json!({"type": "status", "attrs": {"text": label, "color": colour}})
+}
+
+/// An attached image shown in the body, by attachment file name.
+pub fn media(file_name: &str) -> Value {
+    json!({"type": "mediaSingle", "attrs": {"layout": "center"}, "content": [
+        {"type": "media", "attrs": {"type": "file", "id": format!("sandbox-{file_name}"), "collection": "", "alt": file_name}}
+    ]})
+}
+
 pub fn table(rows: &[&[&str]]) -> Value {
     let rows: Vec<Value> = rows
         .iter()
@@ -165,10 +192,29 @@ fn inline_wiki(nodes: &[Value]) -> String {
                 let id = n.pointer("/attrs/id").and_then(Value::as_str).unwrap_or("");
                 out.push_str(&format!("[~accountid:{id}]"));
             }
+            "emoji" => out.push_str(attr_str(n, "shortName")),
+            // Wiki markup has no lozenge: Jira writes the label in brackets.
+            "status" => out.push_str(&format!("*[{}]*", attr_str(n, "text").to_uppercase())),
             _ => out.push_str(&inline_wiki(children(n))),
         }
     }
     out
+}
+
+fn attr_str<'a>(n: &'a Value, name: &str) -> &'a str {
+    n.pointer(&format!("/attrs/{name}"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The wiki macro of a panel type.
+fn panel_macro(kind: &str) -> &'static str {
+    match kind {
+        "note" => "note",
+        "warning" | "error" => "warning",
+        "success" => "tip",
+        _ => "info",
+    }
 }
 
 fn list_wiki(node: &Value, prefix: &str, out: &mut Vec<String>) {
@@ -229,6 +275,16 @@ fn block_wiki(node: &Value) -> String {
             format!("{{quote}}\n{}\n{{quote}}", inner.join("\n"))
         }
         "rule" => "----".to_owned(),
+        "panel" => {
+            let m = panel_macro(attr_str(node, "panelType"));
+            let inner: Vec<String> = children(node).iter().map(block_wiki).collect();
+            format!("{{{m}}}\n{}\n{{{m}}}", inner.join("\n\n"))
+        }
+        "mediaSingle" | "mediaGroup" => children(node)
+            .iter()
+            .map(|m| format!("!{}|thumbnail!", attr_str(m, "alt")))
+            .collect::<Vec<_>>()
+            .join(" "),
         "table" => children(node)
             .iter()
             .map(|row| {
@@ -255,6 +311,29 @@ fn inline_plain(nodes: &[Value]) -> String {
         .iter()
         .map(|n| n.get("text").and_then(Value::as_str).unwrap_or(""))
         .collect()
+}
+
+/// Server/DC wiki names users (`[~alice]`), not account ids: `[~accountid:X]` mentions
+/// become `[~name]` where `name_of(X)` knows the user (others are left as they are).
+pub fn mentions_by_name(wiki: &str, name_of: impl Fn(&str) -> Option<String>) -> String {
+    const OPEN: &str = "[~accountid:";
+    let mut out = String::with_capacity(wiki.len());
+    let mut rest = wiki;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let Some(end) = after.find(']') else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        match name_of(&after[..end]) {
+            Some(name) => out.push_str(&format!("[~{name}]")),
+            None => out.push_str(&rest[at..at + OPEN.len() + end + 1]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Escapes text for HTML/XHTML.
@@ -286,6 +365,12 @@ fn inline_html(nodes: &[Value]) -> String {
                 out.push_str(&s);
             }
             "hardBreak" => out.push_str("<br />"),
+            "emoji" => out.push_str(&escape(attr_str(n, "text"))),
+            "mention" => out.push_str(&escape(attr_str(n, "text"))),
+            "status" => out.push_str(&format!(
+                "<span class=\"status-macro\">{}</span>",
+                escape(&attr_str(n, "text").to_uppercase())
+            )),
             _ => out.push_str(&inline_html(children(n))),
         }
     }
@@ -341,6 +426,28 @@ fn block_html(node: &Value, storage: bool) -> String {
         }
         "blockquote" => format!("<blockquote>{}</blockquote>", inner()),
         "rule" => "<hr />".to_owned(),
+        "panel" => {
+            let m = panel_macro(attr_str(node, "panelType"));
+            if storage {
+                format!(
+                    "<ac:structured-macro ac:name=\"{m}\"><ac:rich-text-body>{}</ac:rich-text-body></ac:structured-macro>",
+                    inner()
+                )
+            } else {
+                format!("<div class=\"panel {m}\">{}</div>", inner())
+            }
+        }
+        "mediaSingle" | "mediaGroup" => children(node)
+            .iter()
+            .map(|m| {
+                let name = escape(attr_str(m, "alt"));
+                if storage {
+                    format!("<ac:image><ri:attachment ri:filename=\"{name}\" /></ac:image>")
+                } else {
+                    format!("<img alt=\"{name}\" />")
+                }
+            })
+            .collect(),
         "table" => format!("<table><tbody>{}</tbody></table>", inner()),
         "tableRow" => format!("<tr>{}</tr>", inner()),
         "tableHeader" => format!("<th>{}</th>", inner()),
@@ -368,6 +475,15 @@ mod tests {
             table(&[&["Name", "Value"], &["a", "1"]]),
             code("rust", "fn main() {}"),
         ])
+    }
+
+    #[test]
+    fn account_id_mentions_become_names_for_server_wiki() {
+        let name = |id: &str| (id == "a1").then(|| "alice".to_owned());
+        assert_eq!(
+            mentions_by_name("hi [~accountid:a1] and [~accountid:zz] [~accountid:", name),
+            "hi [~alice] and [~accountid:zz] [~accountid:"
+        );
     }
 
     #[test]

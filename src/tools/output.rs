@@ -98,8 +98,13 @@ pub fn timestamp(raw: &str) -> String {
     let jira = format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour sign:mandatory][offset_minute]"
     );
-    let parsed =
-        OffsetDateTime::parse(raw, &Rfc3339).or_else(|_| OffsetDateTime::parse(raw, &jira));
+    // Service Management's `iso8601` leaves the fraction out: `2024-01-31T11:00:00+0100`.
+    let jira_whole = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
+    );
+    let parsed = OffsetDateTime::parse(raw, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(raw, &jira))
+        .or_else(|_| OffsetDateTime::parse(raw, &jira_whole));
     match parsed {
         Ok(t) => t
             .to_offset(time::UtcOffset::UTC)
@@ -112,16 +117,68 @@ pub fn timestamp(raw: &str) -> String {
 }
 
 /// [`timestamp`] for an optional JSON string.
+///
+/// Not every time arrives as a string: epoch numbers (milliseconds, as Jira Service
+/// Management and some Server endpoints write them, or seconds) and Service Management's
+/// `{"iso8601", "epochMillis", "friendly"}` objects are read too. A value in no known form
+/// passes through as it is, never as `null` (which would claim there is no time).
 pub fn time_value(v: Option<&Value>) -> Value {
-    v.and_then(Value::as_str)
-        .map(|s| Value::String(timestamp(s)))
-        .unwrap_or(Value::Null)
+    match v {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::String(s)) => Value::String(timestamp(s)),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .and_then(epoch_time)
+            .map(Value::String)
+            .unwrap_or_else(|| Value::Number(n.clone())),
+        Some(Value::Object(o)) => match (o.get("iso8601"), o.get("epochMillis")) {
+            (Some(Value::String(s)), _) => Value::String(timestamp(s)),
+            (_, Some(ms)) => time_value(Some(ms)),
+            _ => Value::Object(o.clone()),
+        },
+        Some(other) => other.clone(),
+    }
+}
+
+/// RFC 3339 UTC of an epoch number: milliseconds when it is too large to be seconds
+/// (anything after 1973 in milliseconds, or after 5138 in seconds).
+fn epoch_time(n: i64) -> Option<String> {
+    let secs = if n.abs() >= 100_000_000_000 {
+        n.div_euclid(1000)
+    } else {
+        n
+    };
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn times_that_are_not_strings_are_read_or_kept() {
+        assert_eq!(
+            time_value(Some(&json!(1_706_695_200_000_i64))),
+            json!("2024-01-31T10:00:00Z")
+        );
+        assert_eq!(
+            time_value(Some(&json!(1_706_695_200))),
+            json!("2024-01-31T10:00:00Z")
+        );
+        let jsm =
+            json!({"iso8601": "2024-01-31T11:00:00+0100", "epochMillis": 1, "friendly": "Today"});
+        assert_eq!(time_value(Some(&jsm)), json!("2024-01-31T10:00:00Z"));
+        assert_eq!(
+            time_value(Some(&json!({"epochMillis": 1_706_695_200_000_i64}))),
+            json!("2024-01-31T10:00:00Z")
+        );
+        assert_eq!(time_value(Some(&json!([1, 2]))), json!([1, 2]));
+        assert_eq!(time_value(Some(&json!(null))), json!(null));
+        assert_eq!(time_value(None), json!(null));
+    }
 
     #[test]
     fn pruning_drops_nulls_and_empties_but_keeps_false_and_zero() {

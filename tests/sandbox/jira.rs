@@ -292,13 +292,14 @@ async fn editing_an_issue_changes_fields_and_search_sees_it() {
     assert_eq!(found["issues"].as_array().map(Vec::len), Some(1));
     let bad = sb
         .put("/rest/api/3/issue/OPS-7")
-        .json(&json!({"fields": {"fixVersions": []}}))
+        .json(&json!({"fields": {"resolution": {"name": "Done"}}}))
         .send()
         .await
         .expect("request");
+    // Resolution is set on transition screens, not on the edit screen.
     assert_eq!(bad.status(), 400);
     let body: Value = bad.json().await.expect("json");
-    assert!(body["errors"]["fixVersions"].is_string());
+    assert!(body["errors"]["resolution"].is_string());
     let reset = sb
         .http
         .post(sb.url("/__sandbox/reset"))

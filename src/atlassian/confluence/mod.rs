@@ -15,7 +15,7 @@ pub mod templates;
 pub mod users;
 
 use super::client::{CallAuth, ServiceClient};
-use super::error::{AtlassianError, ErrorKind};
+use super::error::{AtlassianError, ErrorKind, list_at};
 use crate::config::{Deployment, Product};
 
 pub(crate) fn encode(segment: &str) -> String {
@@ -255,7 +255,7 @@ pub async fn search(
         ("expand", "space,version".to_owned()),
     ];
     let v = client.get(auth, path, &q).await?.body;
-    let results = v["results"].as_array().cloned().unwrap_or_default();
+    let results = list_at(Product::Confluence, &v, "results", &format!("GET {path}"))?;
     let hits = results
         .iter()
         .map(|r| {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{Page, V1_EXPAND, encode, from_v1, from_v2, get_page, space_id_by_key};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::{AtlassianError, ErrorKind};
+use crate::atlassian::error::{AtlassianError, ErrorKind, list_at};
 use crate::config::{Deployment, Product};
 
 /// A page in a listing: id, title, parent and position among its siblings.
@@ -62,7 +62,7 @@ async fn v2_collect(
             q.push(("cursor", c.clone()));
         }
         let v = client.get(auth, path, &q).await?.body;
-        for item in v["results"].as_array().cloned().unwrap_or_default() {
+        for item in list_at(Product::Confluence, &v, "results", &format!("GET {path}"))? {
             if seen >= start && out.len() < limit {
                 out.push(item);
             }
@@ -98,7 +98,7 @@ async fn v1_collect(
         q.push(("start", at.to_string()));
         q.push(("limit", (limit - out.len()).clamp(1, 200).to_string()));
         let v = client.get(auth, path, &q).await?.body;
-        let results = v["results"].as_array().cloned().unwrap_or_default();
+        let results = list_at(Product::Confluence, &v, "results", &format!("GET {path}"))?;
         at += results.len();
         // An empty page that still links onwards would loop forever: treat it as the end.
         let more = v["_links"]["next"].is_string() && !results.is_empty();

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::encode;
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
 use crate::config::Deployment;
+use crate::config::Product;
 
 fn api(client: &ServiceClient) -> &'static str {
     match client.deployment() {
@@ -29,7 +30,7 @@ pub async fn list(
     }
     let path = format!("{}/page", api(client));
     let v = client.get(auth, &path, &q).await?.body;
-    Ok(v["results"].as_array().cloned().unwrap_or_default())
+    list_at(Product::Confluence, &v, "results", &format!("GET {path}"))
 }
 
 /// One template with its body.

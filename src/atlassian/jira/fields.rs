@@ -5,18 +5,14 @@ use serde_json::{Value, json};
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
+use crate::config::Product;
 
 /// `GET /field`: system and custom fields.
 pub async fn all(client: &ServiceClient, auth: &CallAuth) -> Result<Vec<Value>, AtlassianError> {
     let path = format!("{}/field", api(client));
-    Ok(client
-        .get(auth, &path, &[])
-        .await?
-        .body
-        .as_array()
-        .cloned()
-        .unwrap_or_default())
+    let body = client.get(auth, &path, &[]).await?.body;
+    list_at(Product::Jira, &body, "", &format!("GET {path}"))
 }
 
 /// Every item of a Cloud `PageBean` listing (`values`, `isLast`), in pages of 100.
@@ -39,7 +35,7 @@ async fn page_bean(
             )
             .await?
             .body;
-        let got = page["values"].as_array().cloned().unwrap_or_default();
+        let got = list_at(Product::Jira, &page, "values", &format!("GET {path}"))?;
         let done = got.is_empty() || page["isLast"].as_bool().unwrap_or(true);
         out.extend(got);
         if done {
@@ -88,10 +84,8 @@ pub async fn dc_options(
     if let Some(s) = query {
         q.push(("query", s.to_owned()));
     }
-    Ok(client.get(auth, &path, &q).await?.body["options"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default())
+    let body = client.get(auth, &path, &q).await?.body;
+    list_at(Product::Jira, &body, "options", &format!("GET {path}"))
 }
 
 /// One page of Cloud `POST /rest/api/3/changelog/bulkfetch`.

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
 use crate::config::Deployment;
+use crate::config::Product;
 
 /// Histories per Cloud page (Jira's maximum for this resource).
 const PAGE: u64 = 100;
@@ -58,7 +59,7 @@ pub async fn all_histories(
             )
             .await?
             .body;
-        let values = page["values"].as_array().cloned().unwrap_or_default();
+        let values = list_at(Product::Jira, &page, "values", &format!("GET {path}"))?;
         let got = values.len() as u64;
         out.extend(values);
         let total = page["total"].as_u64().unwrap_or(0);

@@ -6,8 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
 use crate::config::Deployment;
+use crate::config::Product;
 
 /// `POST /issue` → `{"id", "key", "self"}`.
 pub async fn create(
@@ -121,7 +122,7 @@ async fn all_pages(
             )
             .await?
             .body;
-        let got = page[items].as_array().cloned().unwrap_or_default();
+        let got = list_at(Product::Jira, &page, items, &format!("GET {path}"))?;
         let total = page["total"].as_u64().unwrap_or(0);
         let empty = got.is_empty();
         out.extend(got);
@@ -177,7 +178,7 @@ pub async fn find_users(
         .get(auth, &path, &[(param, query.to_owned())])
         .await?
         .body;
-    Ok(body.as_array().cloned().unwrap_or_default())
+    list_at(Product::Jira, &body, "", &format!("GET {path}"))
 }
 
 /// Cloud `POST /rest/api/3/bulk/issues/move` of issues into `project` as issue type

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
+use crate::config::Product;
 
 /// `GET /issueLinkType` → the link types.
 pub async fn link_types(
@@ -16,7 +17,7 @@ pub async fn link_types(
 ) -> Result<Vec<Value>, AtlassianError> {
     let path = format!("{}/issueLinkType", api(client));
     let v = client.get(auth, &path, &[]).await?.body;
-    Ok(v["issueLinkTypes"].as_array().cloned().unwrap_or_default())
+    list_at(Product::Jira, &v, "issueLinkTypes", &format!("GET {path}"))
 }
 
 /// `POST /issueLink`: `inward` <outward description> `outward` (for Blocks: inward blocks

@@ -1,5 +1,6 @@
 //! Jira projects and their metadata: listing and searching projects, issue types and create
-//! fields (the paged `createmeta/{project}/issuetypes` API of Cloud and Server/DC 9+),
+//! fields (the paged `createmeta/{project}/issuetypes` API of Cloud and Server/DC 8.4+, with
+//! the classic `createmeta?expand=projects.issuetypes.fields` for older Servers),
 //! versions and components.
 
 use reqwest::Method;
@@ -7,8 +8,9 @@ use serde_json::Value;
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, ErrorKind, list_at};
 use crate::config::Deployment;
+use crate::config::Product;
 
 /// Upper bound on pages fetched by one listing, so a huge instance cannot keep a tool
 /// call looping.
@@ -38,7 +40,12 @@ pub async fn all_projects(
                     .get(auth, "/rest/api/3/project/search", &query)
                     .await?
                     .body;
-                let values = list(&v["values"]);
+                let values = list_at(
+                    Product::Jira,
+                    &v,
+                    "values",
+                    "GET /rest/api/3/project/search",
+                )?;
                 let done = v["isLast"].as_bool().unwrap_or(true) || values.is_empty();
                 out.extend(values);
                 if done {
@@ -50,7 +57,7 @@ pub async fn all_projects(
         Deployment::Server => {
             let query = [("includeArchived", include_archived.to_string())];
             let v = client.get(auth, "/rest/api/2/project", &query).await?.body;
-            Ok(list(&v))
+            list_at(Product::Jira, &v, "", "GET /rest/api/2/project")
         }
     }
 }
@@ -70,7 +77,12 @@ pub async fn search_projects(
                 .get(auth, "/rest/api/3/project/search", &query)
                 .await?
                 .body;
-            Ok(list(&v["values"]))
+            list_at(
+                Product::Jira,
+                &v,
+                "values",
+                "GET /rest/api/3/project/search",
+            )
         }
         Deployment::Server => {
             let needle = text.to_lowercase();
@@ -90,14 +102,77 @@ pub async fn search_projects(
     }
 }
 
-fn list(v: &Value) -> Vec<Value> {
-    v.as_array().cloned().unwrap_or_default()
+/// Items of a create-metadata page: `key` (`issueTypes`/`fields`) on Cloud, `values` on
+/// Server/DC; any other shape is an error naming the endpoint.
+fn page_items(v: &Value, key: &str, path: &str) -> Result<Vec<Value>, AtlassianError> {
+    let key = if v.get(key).is_some() { key } else { "values" };
+    list_at(Product::Jira, v, key, &format!("GET {path}"))
 }
 
-/// Items of a create-metadata page: `key` (`issueTypes`/`fields`) on Cloud, `values` on
-/// Server/DC.
-fn page_items(v: &Value, key: &str) -> Vec<Value> {
-    list(v.get(key).unwrap_or(&v["values"]))
+/// The classic `GET /issue/createmeta?projectKeys=&expand=projects.issuetypes.fields` of
+/// Jira Server before 8.4 (which has no paged createmeta), read into the paged API's items:
+/// issue types, or (with `issue_type_id`) that type's fields, each with its `fieldId`.
+async fn classic_createmeta(
+    client: &ServiceClient,
+    auth: &CallAuth,
+    project: &str,
+    issue_type_id: Option<&str>,
+) -> Result<Vec<Value>, AtlassianError> {
+    let path = format!("{}/issue/createmeta", api(client));
+    let mut q = vec![
+        ("projectKeys", project.to_owned()),
+        ("expand", "projects.issuetypes.fields".to_owned()),
+    ];
+    if let Some(id) = issue_type_id {
+        q.push(("issuetypeIds", id.to_owned()));
+    }
+    let body = client.get(auth, &path, &q).await?.body;
+    let endpoint = format!("GET {path}");
+    let projects = list_at(Product::Jira, &body, "projects", &endpoint)?;
+    let Some(p) = projects.first() else {
+        return Err(AtlassianError::new(
+            Product::Jira,
+            ErrorKind::NotFound,
+            format!("No project {project} is visible to this account for creating issues"),
+        ));
+    };
+    let types = list_at(Product::Jira, p, "issuetypes", &endpoint)?;
+    let Some(id) = issue_type_id else {
+        return Ok(types
+            .into_iter()
+            .map(|mut t| {
+                if let Value::Object(m) = &mut t {
+                    m.remove("fields");
+                }
+                t
+            })
+            .collect());
+    };
+    let Some(t) = types.iter().find(|t| t["id"].as_str() == Some(id)) else {
+        return Err(AtlassianError::new(
+            Product::Jira,
+            ErrorKind::NotFound,
+            format!("Issue type {id} is not offered for creating issues in {project}"),
+        ));
+    };
+    let Some(fields) = t["fields"].as_object() else {
+        return Err(AtlassianError::new(
+            Product::Jira,
+            ErrorKind::Decode,
+            format!("{endpoint} answered issue type {id} without its `fields`"),
+        ));
+    };
+    Ok(fields
+        .iter()
+        .map(|(field_id, meta)| {
+            let mut m = meta.clone();
+            if let Value::Object(o) = &mut m {
+                o.entry("fieldId")
+                    .or_insert_with(|| Value::String(field_id.clone()));
+            }
+            m
+        })
+        .collect())
 }
 
 async fn paged_createmeta(
@@ -113,7 +188,7 @@ async fn paged_createmeta(
             ("maxResults", "50".to_owned()),
         ];
         let v = client.get(auth, path, &query).await?.body;
-        let items = page_items(&v, key);
+        let items = page_items(&v, key, path)?;
         let total = v["total"].as_u64().unwrap_or(0);
         let fetched = page * 50 + items.len() as u64;
         let done = items.is_empty() || fetched >= total;
@@ -136,7 +211,17 @@ pub async fn issue_types(
         api(client),
         encode(project)
     );
-    paged_createmeta(client, auth, &path, "issueTypes").await
+    match paged_createmeta(client, auth, &path, "issueTypes").await {
+        Err(e) if legacy_server(client, &e) => {
+            classic_createmeta(client, auth, project, None).await
+        }
+        other => other,
+    }
+}
+
+/// Jira Server before 8.4 has no paged createmeta: its 404 there means "use the classic one".
+fn legacy_server(client: &ServiceClient, e: &AtlassianError) -> bool {
+    client.deployment() == Deployment::Server && e.kind == ErrorKind::NotFound
 }
 
 /// The fields of the create screen for one issue type in a project.
@@ -152,7 +237,12 @@ pub async fn create_fields(
         encode(project),
         encode(issue_type_id)
     );
-    paged_createmeta(client, auth, &path, "fields").await
+    match paged_createmeta(client, auth, &path, "fields").await {
+        Err(e) if legacy_server(client, &e) => {
+            classic_createmeta(client, auth, project, Some(issue_type_id)).await
+        }
+        other => other,
+    }
 }
 
 /// `GET /project/{key}/versions`.
@@ -162,7 +252,8 @@ pub async fn versions(
     project: &str,
 ) -> Result<Vec<Value>, AtlassianError> {
     let path = format!("{}/project/{}/versions", api(client), encode(project));
-    Ok(list(&client.get(auth, &path, &[]).await?.body))
+    let body = client.get(auth, &path, &[]).await?.body;
+    list_at(Product::Jira, &body, "", &format!("GET {path}"))
 }
 
 /// `GET /project/{key}/components`.
@@ -172,7 +263,8 @@ pub async fn components(
     project: &str,
 ) -> Result<Vec<Value>, AtlassianError> {
     let path = format!("{}/project/{}/components", api(client), encode(project));
-    Ok(list(&client.get(auth, &path, &[]).await?.body))
+    let body = client.get(auth, &path, &[]).await?.body;
+    list_at(Product::Jira, &body, "", &format!("GET {path}"))
 }
 
 /// `POST /version` with a body holding `project`, `name` and optional fields → the version.

@@ -5,7 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::{api, encode};
 use crate::atlassian::client::{CallAuth, ServiceClient};
-use crate::atlassian::error::AtlassianError;
+use crate::atlassian::error::{AtlassianError, list_at};
+use crate::config::Product;
 
 /// `GET /issue/{key}/transitions`: the transitions the caller may perform now.
 pub async fn transitions(
@@ -15,7 +16,7 @@ pub async fn transitions(
 ) -> Result<Vec<Value>, AtlassianError> {
     let path = format!("{}/issue/{}/transitions", api(client), encode(key));
     let body = client.get(auth, &path, &[]).await?.body;
-    Ok(body["transitions"].as_array().cloned().unwrap_or_default())
+    list_at(Product::Jira, &body, "transitions", &format!("GET {path}"))
 }
 
 /// `POST /issue/{key}/transitions` with optional screen fields and a comment body already in

@@ -30,8 +30,8 @@ pub async fn get_page(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let body =
-        BodyFormat::parse(param(&q, "body-format")).map_err(|m| ApiError::bad_request(V2, m))?;
+    let body = BodyFormat::parse_single(param(&q, "body-format"))
+        .map_err(|m| ApiError::bad_request(V2, m))?;
     if id.parse::<u64>().is_err() {
         return Err(ApiError::bad_request(
             V2,

@@ -186,6 +186,32 @@ pub async fn children(
     cursor_page(&q, items, &format!("/pages/{id}/children"), &base)
 }
 
+/// `GET /wiki/api/v2/pages/{id}/direct-children?cursor=&limit=`: every direct child of any
+/// hierarchical type, each naming its `type` (the sandbox holds only pages).
+pub async fn direct_children(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let base = base_url(&headers);
+    let store = state.store();
+    let idx = page_idx(&store, &id, V2)?;
+    let mut kids: Vec<usize> = (0..store.pages.len())
+        .filter(|&i| !store.pages[i].trashed && store.pages[i].parent == Some(idx))
+        .collect();
+    kids.sort_by_key(|&i| store.pages[i].position);
+    let items = kids
+        .iter()
+        .map(|&i| {
+            let p = &store.pages[i];
+            json!({"id": p.id, "status": "current", "title": p.title, "type": "page",
+                "spaceId": store.spaces.get(p.space).map(|s| s.id.clone()), "childPosition": p.position})
+        })
+        .collect();
+    cursor_page(&q, items, &format!("/pages/{id}/direct-children"), &base)
+}
+
 /// `GET /wiki/api/v2/spaces/{id}/pages?depth=all|root&body-format=&cursor=&limit=`.
 pub async fn space_pages(
     State(state): State<SandboxState>,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox::confluence::cloud_comments::{add_comment, comment_storage};
 use crate::sandbox::confluence::dc_pages::list;
-use crate::sandbox::confluence::render::dc_person;
+use crate::sandbox::confluence::render::{dc_person, view_html};
 use crate::sandbox::confluence::{list_param, param};
 use crate::sandbox::error::{ApiError, Family};
 use crate::sandbox::model::{InlineMark, PageComment, Store};
@@ -70,8 +70,21 @@ pub fn render(
             "self": format!("{base}/rest/api/content/{}", c.id)},
         "_expandable": {}
     });
+    let mut body = serde_json::Map::new();
     if expand.contains("body.storage") {
-        v["body"] = json!({"storage": {"value": comment_storage(c), "representation": "storage"}});
+        body.insert(
+            "storage".into(),
+            json!({"value": comment_storage(c), "representation": "storage"}),
+        );
+    }
+    if expand.contains("body.view") {
+        body.insert(
+            "view".into(),
+            json!({"value": view_html(c.storage.as_deref(), &c.body.adf), "representation": "view"}),
+        );
+    }
+    if !body.is_empty() {
+        v["body"] = Value::Object(body);
     }
     if expand.contains("version") {
         v["version"] = json!({"by": person, "when": ts(c.created), "message": "", "number": 1, "minorEdit": false, "hidden": false});

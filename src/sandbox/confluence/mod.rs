@@ -11,6 +11,7 @@ pub mod cloud_comments;
 pub mod cloud_pages;
 pub mod dc;
 pub mod dc_comments;
+pub mod dc_history;
 pub mod dc_pages;
 pub mod inline_comments;
 pub mod pages;
@@ -128,6 +129,20 @@ pub fn routes() -> Router<SandboxState> {
         .route(
             "/rest/api/content/{id}/restriction/byOperation",
             get(restrictions::dc_get),
+        )
+        .route(
+            "/wiki/rest/api/content/{id}/restriction/byOperation",
+            get(restrictions::cloud_by_operation),
+        )
+        .route(
+            "/wiki/api/v2/pages/{id}/direct-children",
+            get(cloud_pages::direct_children),
+        )
+        .route("/rest/api/search", get(dc_history::search))
+        .route("/rest/api/content/{id}/history", get(dc_history::history))
+        .route(
+            "/rest/api/content/{id}/property",
+            get(dc_history::properties),
         )
         .route(
             "/rest/api/content/{id}/restriction",

@@ -32,6 +32,9 @@ pub enum BodyFormat {
     Storage,
     /// ADF as a JSON string.
     AtlasDocFormat,
+    /// One of the rendered HTML representations a single page can be read in (`view`,
+    /// `export_view`, `anonymous_export_view`, `styled_view`) or `editor`, by name.
+    Rendered(&'static str),
 }
 
 impl BodyFormat {
@@ -45,6 +48,38 @@ impl BodyFormat {
                 "Invalid body-format '{other}': the sandbox supports storage and atlas_doc_format"
             )),
         }
+    }
+}
+
+impl BodyFormat {
+    /// Parses `body-format` of a single-page read, which takes the whole
+    /// `PrimaryBodyRepresentationSingle` enum.
+    pub fn parse_single(v: Option<&str>) -> Result<Option<Self>, String> {
+        const RENDERED: [&str; 5] = [
+            "view",
+            "export_view",
+            "anonymous_export_view",
+            "styled_view",
+            "editor",
+        ];
+        match v {
+            Some(name) => match RENDERED.iter().find(|r| **r == name) {
+                Some(r) => Ok(Some(Self::Rendered(r))),
+                None => Self::parse(v).map_err(|_| {
+                    format!("Invalid body-format '{name}': expected one of storage, atlas_doc_format, {}", RENDERED.join(", "))
+                }),
+            },
+            None => Ok(None),
+        }
+    }
+}
+
+/// The `view` (rendered HTML) form of a body: written storage is shown as it is (plain
+/// XHTML renders as itself; macros are not expanded), seeded bodies render from ADF.
+pub fn view_html(storage: Option<&str>, adf: &Value) -> String {
+    match storage {
+        Some(s) => s.to_owned(),
+        None => adf_to_html(adf, false),
     }
 }
 
@@ -81,6 +116,13 @@ pub fn v2_page(store: &Store, idx: usize, body: Option<BodyFormat>, base: &str) 
         }
         Some(BodyFormat::AtlasDocFormat) => {
             json!({"atlas_doc_format": {"representation": "atlas_doc_format", "value": p.body.adf.to_string()}})
+        }
+        // `editor` is the storage form the editor loads; the view forms are rendered HTML.
+        Some(BodyFormat::Rendered("editor")) => {
+            json!({"editor": {"representation": "editor", "value": storage(p)}})
+        }
+        Some(BodyFormat::Rendered(name)) => {
+            json!({name: {"representation": name, "value": view_html(p.storage.as_deref(), &p.body.adf)}})
         }
         None => json!({}),
     };
@@ -250,6 +292,12 @@ pub fn dc_content(store: &Store, idx: usize, expand: &BTreeSet<String>, base: &s
 
 /// A Cloud v1 search result (`SearchResult`) for a page.
 pub fn cloud_search_result(store: &Store, idx: usize, base: &str) -> Value {
+    search_result(store, idx, base, "/wiki")
+}
+
+/// A v1 search result (`SearchResult`) under a context path (`/wiki` on Cloud, `` on
+/// Data Center).
+pub fn search_result(store: &Store, idx: usize, base: &str, context: &str) -> Value {
     let Some(p) = store.pages.get(idx) else {
         return Value::Null;
     };
@@ -260,7 +308,7 @@ pub fn cloud_search_result(store: &Store, idx: usize, base: &str) -> Value {
     json!({
         "content": {
             "id": p.id, "type": "page", "status": "current", "title": p.title,
-            "_links": {"webui": format!("/spaces/{key}/pages/{}", p.id), "self": format!("{base}/wiki/rest/api/content/{}", p.id), "tinyui": format!("/x/{}", p.id)},
+            "_links": {"webui": format!("/spaces/{key}/pages/{}", p.id), "self": format!("{base}{context}/rest/api/content/{}", p.id), "tinyui": format!("/x/{}", p.id)},
             "_expandable": {"space": format!("/rest/api/space/{key}"), "version": "", "body": "", "ancestors": "", "history": format!("/rest/api/content/{}/history", p.id)}
         },
         "title": p.title,

@@ -182,6 +182,23 @@ pub async fn dc_get(
     Ok(Json(json!({"restrictions": map})))
 }
 
+/// Cloud `GET /wiki/rest/api/content/{id}/restriction/byOperation`: an object keyed by
+/// operation (no wrapper, unlike Data Center).
+pub async fn cloud_by_operation(
+    State(state): State<SandboxState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let base = base_url(&headers);
+    let store = state.store();
+    let idx = page_idx(&store, &id)?;
+    let mut map = serde_json::Map::new();
+    for op in OPERATIONS {
+        map.insert(op.to_owned(), operation(&store, idx, op, true, &base));
+    }
+    Ok(Json(Value::Object(map)))
+}
+
 /// `PUT /rest/api/content/{id}/restriction`.
 pub async fn dc_put(
     State(state): State<SandboxState>,

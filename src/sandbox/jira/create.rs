@@ -1,29 +1,25 @@
 //! Issue lifecycle beyond editing: `POST /issue` (create), `POST /issue/bulk`,
-//! `PUT /issue/{key}/assignee`, `DELETE /issue/{key}`, and the create metadata that tells a
-//! client which fields an issue type requires — the paginated
-//! `GET /issue/createmeta/{project}/issuetypes[/{id}]` (Cloud and DC 9+, each in its own page
-//! shape) and the old Cloud `GET /issue/createmeta?projectKeys=&expand=projects.issuetypes.fields`.
+//! `PUT /issue/{key}/assignee` and `DELETE /issue/{key}`; the create metadata is in
+//! `createmeta`.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::sandbox::auth::CurrentUser;
-use crate::sandbox::error::{ApiError, Family};
+use crate::sandbox::auth::{CurrentUser, cloud_site};
+use crate::sandbox::error::ApiError;
 use crate::sandbox::jira::issues::{find, labels_from, rich_from};
-use crate::sandbox::jira::projects::{component_json, version_json};
-use crate::sandbox::jira::render::{Ctx, Flavour};
-use crate::sandbox::jira::{flavour, int_param, json_body, params};
+use crate::sandbox::jira::render::Flavour;
+use crate::sandbox::jira::screen;
+use crate::sandbox::jira::{flavour, json_body};
 use crate::sandbox::model::{Issue, Store};
 use crate::sandbox::timefmt::now_secs;
 use crate::sandbox::{SandboxState, base_url};
 
-type Q = Query<Vec<(String, String)>>;
-
-fn project_index(store: &Store, id_or_key: &str) -> Option<usize> {
+pub(crate) fn project_index(store: &Store, id_or_key: &str) -> Option<usize> {
     store
         .projects
         .iter()
@@ -46,6 +42,8 @@ pub(crate) fn user_ref(
     if v.is_null() {
         return Ok(None);
     }
+    // Jira Cloud identifies users by account id on `/rest/api/2` too.
+    let flavour = if cloud_site() { Flavour::V3 } else { flavour };
     let found = match flavour {
         Flavour::V3 => v
             .get("accountId")
@@ -143,12 +141,8 @@ pub(crate) fn new_issue(
             "reporter" => {
                 issue.reporter = user_ref(store, flavour, "reporter", v)?.unwrap_or(me);
             }
-            // The parent of a story is its epic on Cloud; DC links epics by Epic Link.
-            "parent" if flavour == Flavour::V3 => {
-                issue.epic = Some(epic_ref(store, ref_text(v, &["key", "id"]), "parent")?);
-            }
-            "customfield_10014" if flavour == Flavour::V2 => {
-                issue.epic = Some(epic_ref(store, v.as_str(), "customfield_10014")?);
+            name if screen::handles(flavour, name) => {
+                screen::parse(store, flavour, project, name, v)?;
             }
             other => {
                 return Err(ApiError::field(
@@ -183,22 +177,37 @@ pub(crate) fn new_issue(
     Ok(issue)
 }
 
-fn bug(store: &Store, type_idx: usize) -> bool {
+pub(crate) fn bug(store: &Store, type_idx: usize) -> bool {
     store
         .issue_types
         .get(type_idx)
         .is_some_and(|t| t.name == "Bug")
 }
 
-fn epic_ref(store: &Store, key: Option<&str>, field: &str) -> Result<usize, ApiError> {
-    key.and_then(|k| store.issue_index(k))
-        .filter(|e| {
-            store
-                .issue_types
-                .get(store.issues[*e].issue_type)
-                .is_some_and(|t| t.name == "Epic")
-        })
-        .ok_or_else(|| ApiError::field(field, "The parent must be an existing epic."))
+pub(crate) use screen::{
+    handles as screen_field, parse as screen_parse, store_value as screen_store,
+};
+
+/// Builds, stores and returns the index of a new issue, with its screen fields set.
+pub(crate) fn insert_issue(
+    store: &mut Store,
+    flavour: Flavour,
+    me: usize,
+    fields: &Map<String, Value>,
+) -> Result<usize, ApiError> {
+    let issue = new_issue(store, flavour, me, fields)?;
+    let project = issue.project;
+    store.issues.push(issue);
+    let idx = store.issues.len() - 1;
+    for (name, v) in fields {
+        if screen::handles(flavour, name) {
+            // Checked by `new_issue`, so this cannot fail.
+            if let Ok(value) = screen::parse(store, flavour, project, name, v) {
+                screen::store_value(store, idx, name, value);
+            }
+        }
+    }
+    Ok(idx)
 }
 
 fn created_ref(base: &str, flavour: Flavour, issue: &Issue) -> Value {
@@ -223,9 +232,8 @@ pub async fn create_issue(
         .cloned()
         .unwrap_or_default();
     let mut store = state.store();
-    let issue = new_issue(&mut store, flavour, me, &fields)?;
-    let out = created_ref(&base, flavour, &issue);
-    store.issues.push(issue);
+    let idx = insert_issue(&mut store, flavour, me, &fields)?;
+    let out = created_ref(&base, flavour, &store.issues[idx]);
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -256,11 +264,8 @@ pub async fn create_issues(
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        match new_issue(&mut store, flavour, me, &fields) {
-            Ok(issue) => {
-                issues.push(created_ref(&base, flavour, &issue));
-                store.issues.push(issue);
-            }
+        match insert_issue(&mut store, flavour, me, &fields) {
+            Ok(idx) => issues.push(created_ref(&base, flavour, &store.issues[idx])),
             Err(e) => errors.push(json!({
                 "status": 400, "failedElementNumber": n,
                 "elementErrors": e.body(),
@@ -283,13 +288,34 @@ pub async fn assign(
     Extension(CurrentUser(me)): Extension<CurrentUser>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let flavour = flavour(&ver)?;
+    let flavour = match flavour(&ver)? {
+        _ if cloud_site() => Flavour::V3,
+        f => f,
+    };
     let body = json_body(&body)?;
     let id_field = if flavour == Flavour::V3 {
         "accountId"
     } else {
         "name"
     };
+    // Cloud identifies users only by account id, Server/DC only by name: the other
+    // flavour's identifier alone is a 400, never a silent unassign.
+    let other_field = if flavour == Flavour::V3 {
+        "name"
+    } else {
+        "accountId"
+    };
+    if body.get(id_field).is_none() && body.get(other_field).is_some_and(|v| !v.is_null()) {
+        return Err(ApiError::field(
+            "assignee",
+            match flavour {
+                Flavour::V3 => {
+                    "Specify the user by accountId: 'name' is not accepted on this site."
+                }
+                Flavour::V2 => "Specify the user by name: 'accountId' is not known on this site.",
+            },
+        ));
+    }
     let mut store = state.store();
     let idx = find(&store, &key)?;
     let who = match body.get(id_field) {
@@ -331,294 +357,4 @@ pub async fn delete_issue(
     let idx = find(&store, &key)?;
     store.remove_issue(idx);
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// The fields of the create screen of an issue type, as `(id, name, required, schema,
-/// allowed values)`.
-fn create_fields(
-    ctx: &Ctx<'_>,
-    project: usize,
-    type_idx: usize,
-) -> Vec<(&'static str, &'static str, bool, Value, Option<Value>)> {
-    let is_epic = ctx
-        .store
-        .issue_types
-        .get(type_idx)
-        .is_some_and(|t| t.name == "Epic");
-    let user = json!({"type": "user", "system": "assignee"});
-    // Bugs must carry a priority (a common screen configuration); other types default it.
-    let is_bug = bug(ctx.store, type_idx);
-    let mut f = vec![
-        (
-            "summary",
-            "Summary",
-            true,
-            json!({"type": "string", "system": "summary"}),
-            None,
-        ),
-        (
-            "issuetype",
-            "Issue Type",
-            true,
-            json!({"type": "issuetype", "system": "issuetype"}),
-            Some(json!([ctx.issue_type(type_idx)])),
-        ),
-        (
-            "project",
-            "Project",
-            true,
-            json!({"type": "project", "system": "project"}),
-            None,
-        ),
-        (
-            "description",
-            "Description",
-            false,
-            json!({"type": "string", "system": "description"}),
-            None,
-        ),
-        (
-            "labels",
-            "Labels",
-            false,
-            json!({"type": "array", "items": "string", "system": "labels"}),
-            None,
-        ),
-        (
-            "priority",
-            "Priority",
-            is_bug,
-            json!({"type": "priority", "system": "priority"}),
-            Some(Value::Array(
-                (0..ctx.store.priorities.len())
-                    .map(|p| ctx.priority(p))
-                    .collect(),
-            )),
-        ),
-        ("assignee", "Assignee", false, user.clone(), None),
-        (
-            "duedate",
-            "Due date",
-            false,
-            json!({"type": "date", "system": "duedate"}),
-            None,
-        ),
-        (
-            "components",
-            "Components",
-            false,
-            json!({"type": "array", "items": "component", "system": "components"}),
-            Some(Value::Array(
-                ctx.store
-                    .components
-                    .iter()
-                    .filter(|c| c.project == project)
-                    .map(|c| component_json(ctx.store, c, ctx.base, ctx.flavour))
-                    .collect(),
-            )),
-        ),
-        (
-            "fixVersions",
-            "Fix versions",
-            false,
-            json!({"type": "array", "items": "version", "system": "fixVersions"}),
-            Some(Value::Array(
-                ctx.store
-                    .versions
-                    .iter()
-                    .filter(|v| v.project == project)
-                    .map(|v| version_json(ctx.store, v, ctx.base, ctx.flavour))
-                    .collect(),
-            )),
-        ),
-        (
-            "reporter",
-            "Reporter",
-            false,
-            json!({"type": "user", "system": "reporter"}),
-            None,
-        ),
-    ];
-    if is_epic {
-        // Company-managed projects ask for an Epic Name on epics.
-        f.push((
-            "customfield_10011",
-            "Epic Name",
-            true,
-            json!({"type": "string", "custom": "com.pyxis.greenhopper.jira:gh-epic-label", "customId": 10011}),
-            None,
-        ));
-    } else {
-        match ctx.flavour {
-            Flavour::V3 => f.push(("parent", "Parent", false, json!({"type": "issuelink", "system": "parent"}), None)),
-            Flavour::V2 => f.push(("customfield_10014", "Epic Link", false,
-                json!({"type": "any", "custom": "com.pyxis.greenhopper.jira:gh-epic-link", "customId": 10014}), None)),
-        }
-    }
-    f
-}
-
-fn field_meta(
-    (id, name, required, schema, allowed): (&str, &str, bool, Value, Option<Value>),
-    with_field_id: bool,
-) -> Value {
-    let mut v = json!({
-        "required": required, "schema": schema, "name": name, "key": id,
-        "hasDefaultValue": id == "priority" && !required,
-        "operations": if id == "labels" { json!(["add", "set", "remove"]) } else { json!(["set"]) },
-    });
-    if with_field_id {
-        v["fieldId"] = json!(id);
-    }
-    if let Some(a) = allowed {
-        v["allowedValues"] = a;
-    }
-    v
-}
-
-fn page_bounds(q: &[(String, String)], total: usize) -> Result<(usize, usize), ApiError> {
-    let start = usize::try_from(int_param(q, "startAt")?.unwrap_or(0)).unwrap_or(usize::MAX);
-    let max = usize::try_from(int_param(q, "maxResults")?.unwrap_or(50).min(200)).unwrap_or(50);
-    Ok((start.min(total), max))
-}
-
-fn project_or_404(store: &Store, p: &str) -> Result<usize, ApiError> {
-    project_index(store, p).ok_or_else(|| {
-        ApiError::not_found(
-            Family::Jira,
-            format!("No project could be found with key '{p}'."),
-        )
-    })
-}
-
-/// `GET /rest/api/{2,3}/issue/createmeta/{project}/issuetypes`.
-pub async fn createmeta_types(
-    State(state): State<SandboxState>,
-    Path((ver, project)): Path<(String, String)>,
-    Query(q): Q,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let flavour = flavour(&ver)?;
-    let base = base_url(&headers);
-    let store = state.store();
-    project_or_404(&store, &project)?;
-    let ctx = Ctx {
-        store: &store,
-        flavour,
-        base: &base,
-    };
-    let total = store.issue_types.len();
-    let (start, max) = page_bounds(&q, total)?;
-    let page: Vec<Value> = (start..total)
-        .take(max)
-        .map(|t| ctx.issue_type(t))
-        .collect();
-    let n = page.len();
-    Ok(Json(match flavour {
-        Flavour::V3 => {
-            json!({"issueTypes": page, "maxResults": max, "startAt": start, "total": total})
-        }
-        Flavour::V2 => json!({"values": page, "maxResults": max, "startAt": start, "total": total,
-                              "isLast": start + n >= total}),
-    }))
-}
-
-/// `GET /rest/api/{2,3}/issue/createmeta/{project}/issuetypes/{id}`.
-pub async fn createmeta_fields(
-    State(state): State<SandboxState>,
-    Path((ver, project, type_id)): Path<(String, String, String)>,
-    Query(q): Q,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let flavour = flavour(&ver)?;
-    let base = base_url(&headers);
-    let store = state.store();
-    let project_idx = project_or_404(&store, &project)?;
-    let type_idx = store
-        .issue_types
-        .iter()
-        .position(|t| t.id == type_id)
-        .ok_or_else(|| ApiError::not_found(Family::Jira, "Issue type with given ID not found"))?;
-    let ctx = Ctx {
-        store: &store,
-        flavour,
-        base: &base,
-    };
-    let all = create_fields(&ctx, project_idx, type_idx);
-    let total = all.len();
-    let (start, max) = page_bounds(&q, total)?;
-    let page: Vec<Value> = all
-        .into_iter()
-        .skip(start)
-        .take(max)
-        .map(|f| field_meta(f, true))
-        .collect();
-    let n = page.len();
-    Ok(Json(match flavour {
-        Flavour::V3 => json!({"fields": page, "maxResults": max, "startAt": start, "total": total}),
-        Flavour::V2 => json!({"values": page, "maxResults": max, "startAt": start, "total": total,
-                              "isLast": start + n >= total}),
-    }))
-}
-
-/// The old Cloud `GET /rest/api/3/issue/createmeta?projectKeys=&issuetypeNames=&expand=`.
-pub async fn createmeta_old(
-    State(state): State<SandboxState>,
-    Query(q): Q,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let base = base_url(&headers);
-    let store = state.store();
-    let ctx = Ctx {
-        store: &store,
-        flavour: Flavour::V3,
-        base: &base,
-    };
-    let split = |name: &str| -> Vec<String> {
-        params(&q, name)
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    let keys = split("projectKeys");
-    let type_names = split("issuetypeNames");
-    let with_fields = params(&q, "expand")
-        .iter()
-        .any(|e| e.contains("projects.issuetypes.fields"));
-    let projects: Vec<Value> = store
-        .projects
-        .iter()
-        .filter(|p| keys.is_empty() || keys.iter().any(|k| k.eq_ignore_ascii_case(&p.key)))
-        .map(|p| {
-            let types: Vec<Value> = (0..store.issue_types.len())
-                .filter(|t| {
-                    type_names.is_empty()
-                        || type_names
-                            .iter()
-                            .any(|n| n.eq_ignore_ascii_case(&store.issue_types[*t].name))
-                })
-                .map(|t| {
-                    let project_idx = store
-                        .projects
-                        .iter()
-                        .position(|x| x.key == p.key)
-                        .unwrap_or_default();
-                    let mut v = ctx.issue_type(t);
-                    if with_fields {
-                        let fields: Map<String, Value> = create_fields(&ctx, project_idx, t)
-                            .into_iter()
-                            .map(|f| (f.0.to_owned(), field_meta(f, false)))
-                            .collect();
-                        v["fields"] = Value::Object(fields);
-                    }
-                    v
-                })
-                .collect();
-            json!({"self": format!("{base}/rest/api/3/project/{}", p.id), "id": p.id, "key": p.key,
-                   "name": p.name, "issuetypes": types})
-        })
-        .collect();
-    Ok(Json(json!({"expand": "projects", "projects": projects})))
 }

@@ -3,8 +3,7 @@
 //! `.../context/{contextId}/option` (paged `PageBean`s), DC
 //! `GET /rest/api/2/customFields/{id}/options`.
 //!
-//! The select fields exist only as metadata (no issue carries a value), which is all the
-//! option endpoints need.
+//! The select fields are on every create and edit screen (see `screen`).
 
 use axum::Json;
 use axum::extract::{Path, Query};
@@ -136,6 +135,36 @@ pub async fn fields(Path(ver): Path<String>) -> Result<Json<Value>, ApiError> {
         })
         .collect();
     Ok(Json(Value::Array(list)))
+}
+
+/// An option of a select field by id or value: `(id, value, disabled)`.
+pub fn select_option(field: &str, id_or_value: &str) -> Option<(&'static str, &'static str, bool)> {
+    SELECTS
+        .iter()
+        .find(|s| s.field == field)?
+        .options
+        .iter()
+        .find(|(id, value, _)| *id == id_or_value || *value == id_or_value)
+        .copied()
+}
+
+/// The options of a select field as createmeta's `allowedValues`.
+pub fn allowed_options(field: &str, base: &str, f: Flavour) -> Value {
+    let options = SELECTS
+        .iter()
+        .find(|s| s.field == field)
+        .map(|s| s.options)
+        .unwrap_or_default();
+    Value::Array(
+        options
+            .iter()
+            .filter(|(_, _, disabled)| !disabled)
+            .map(|(id, value, _)| {
+                json!({"self": format!("{base}/rest/api/{}/customFieldOption/{id}", f.num()),
+                       "value": value, "id": id})
+            })
+            .collect(),
+    )
 }
 
 fn select(field: &str) -> Result<&'static Select, ApiError> {

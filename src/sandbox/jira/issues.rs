@@ -90,7 +90,8 @@ pub(crate) fn labels_from(v: &Value) -> Result<Vec<String>, ApiError> {
 }
 
 /// `PUT /rest/api/{2,3}/issue/{issueIdOrKey}`: `fields` summary/description/labels/
-/// priority/assignee and
+/// priority/assignee, the screen fields of `screen` (components, versions, due date,
+/// select fields, epic link) and
 /// `update.labels` `add`/`remove`/`set` operations. 204 on success.
 pub async fn edit_issue(
     State(state): State<SandboxState>,
@@ -106,6 +107,7 @@ pub async fn edit_issue(
     let mut timetracking = None;
     let mut priority = None;
     let mut assignee = None;
+    let mut screen_values = Vec::new();
     if let Some(fields) = body.get("fields").and_then(Value::as_object) {
         for (name, v) in fields {
             match name.as_str() {
@@ -123,6 +125,9 @@ pub async fn edit_issue(
                 "timetracking" => timetracking = Some(worklog::timetracking_from(v)?),
                 "priority" => priority = Some(v.clone()),
                 "assignee" => assignee = Some(v.clone()),
+                name if create::screen_field(flavour, name) => {
+                    screen_values.push((name.to_owned(), v.clone()));
+                }
                 other => {
                     return Err(ApiError::field(
                         other,
@@ -187,6 +192,14 @@ pub async fn edit_issue(
             display(&store, store.issues[idx].assignee),
             display(&store, *a),
         ));
+    }
+    let project = store.issues[idx].project;
+    let parsed = screen_values
+        .iter()
+        .map(|(name, v)| create::screen_parse(&store, flavour, project, name, v).map(|p| (name, p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (name, value) in parsed {
+        items.extend(create::screen_store(&mut store, idx, name, value));
     }
     let history_id = store.fresh_id();
     let now = now_secs();

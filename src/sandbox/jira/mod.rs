@@ -10,6 +10,7 @@ pub mod bulk_move;
 pub mod changelog;
 pub mod comment_edit;
 pub mod create;
+pub mod createmeta;
 pub mod dev_status;
 pub mod fields;
 pub mod forms;
@@ -21,6 +22,7 @@ pub mod meta;
 pub mod people;
 pub mod projects;
 pub mod render;
+pub mod screen;
 pub mod search;
 pub mod servicedesk;
 pub mod sprints;
@@ -55,14 +57,17 @@ pub fn routes() -> Router<SandboxState> {
             "/rest/api/{ver}/issue/{key}/assignee",
             axum::routing::put(create::assign),
         )
-        .route("/rest/api/3/issue/createmeta", get(create::createmeta_old))
+        .route(
+            "/rest/api/3/issue/createmeta",
+            get(createmeta::createmeta_old),
+        )
         .route(
             "/rest/api/{ver}/issue/createmeta/{project}/issuetypes",
-            get(create::createmeta_types),
+            get(createmeta::createmeta_types),
         )
         .route(
             "/rest/api/{ver}/issue/createmeta/{project}/issuetypes/{id}",
-            get(create::createmeta_fields),
+            get(createmeta::createmeta_fields),
         )
         .route(
             "/rest/api/{ver}/issue/{key}/comment",
@@ -125,6 +130,10 @@ pub fn routes() -> Router<SandboxState> {
         )
         .route("/rest/api/{ver}/project", get(projects::all_projects))
         .route("/rest/api/3/project/search", get(projects::search_projects))
+        .route(
+            "/rest/api/2/projects/picker",
+            get(projects::projects_picker),
+        )
         .route(
             "/rest/api/{ver}/project/{key}/versions",
             get(projects::project_versions),

@@ -124,6 +124,64 @@ pub async fn search_projects(
     })))
 }
 
+/// Server/DC `GET /rest/api/2/projects/picker?query=&maxResults=&allowEmptyQuery=`: projects
+/// whose key or a word of whose name starts with `query`; an empty query finds nothing
+/// unless `allowEmptyQuery=true`. `maxResults` 0 means 100, negative means none.
+pub async fn projects_picker(
+    State(state): State<SandboxState>,
+    Query(q): Q,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let base = base_url(&headers);
+    let text = params(&q, "query")
+        .first()
+        .map(|s| s.trim().to_lowercase())
+        .unwrap_or_default();
+    let allow_empty = params(&q, "allowEmptyQuery").first() == Some(&"true");
+    let max = match params(&q, "maxResults").first() {
+        None => 100,
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(0) => 100,
+            Ok(n) => usize::try_from(n).unwrap_or(0),
+            Err(_) => {
+                return Err(ApiError::bad_request(
+                    Family::Jira,
+                    format!("The value '{v}' is invalid for the 'maxResults' parameter"),
+                ));
+            }
+        },
+    };
+    let store = state.store();
+    let hits: Vec<&crate::sandbox::model::Project> = store
+        .projects
+        .iter()
+        .filter(|p| {
+            if text.is_empty() {
+                return allow_empty;
+            }
+            p.key.to_lowercase().starts_with(&text)
+                || p.name
+                    .to_lowercase()
+                    .split_whitespace()
+                    .any(|w| w.starts_with(&text))
+        })
+        .collect();
+    let total = hits.len();
+    let projects: Vec<Value> = hits
+        .iter()
+        .take(max)
+        .map(|p| {
+            json!({"id": p.id, "key": p.key, "name": p.name,
+                   "html": format!("{} ({})", p.name, p.key),
+                   "avatar": format!("{base}/secure/projectavatar?size=xsmall&pid={}", p.id)})
+        })
+        .collect();
+    Ok(Json(json!({
+        "header": format!("Showing {} of {total} matching projects", projects.len()),
+        "total": total, "projects": projects,
+    })))
+}
+
 /// Today (UTC) as `YYYY-MM-DD`.
 fn today() -> String {
     crate::sandbox::timefmt::jira(crate::sandbox::timefmt::now_secs())

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::sandbox::auth::cloud_site;
 use crate::sandbox::model::{Comment, Issue, Store, Transition, User, Worklog};
 use crate::sandbox::text::RichText;
 use crate::sandbox::timefmt::jira as ts;
@@ -49,7 +50,14 @@ impl Ctx<'_> {
     pub fn rich(&self, t: &RichText) -> Value {
         match self.flavour {
             Flavour::V3 => t.adf.clone(),
-            Flavour::V2 => Value::String(t.wiki.clone()),
+            Flavour::V2 if cloud_site() => Value::String(t.wiki.clone()),
+            Flavour::V2 => Value::String(crate::sandbox::text::mentions_by_name(&t.wiki, |id| {
+                self.store
+                    .users
+                    .iter()
+                    .find(|u| u.account_id == id)
+                    .map(|u| u.name.clone())
+            })),
         }
     }
 
@@ -60,7 +68,9 @@ impl Ctx<'_> {
 
     /// A user as it appears inside issues and comments.
     pub fn user(&self, u: &User) -> Value {
-        match self.flavour {
+        // Cloud's `/rest/api/2` has Cloud users (account ids), only bodies differ from v3.
+        let cloud = self.flavour == Flavour::V3 || cloud_site();
+        match if cloud { Flavour::V3 } else { Flavour::V2 } {
             Flavour::V3 => json!({
                 "self": format!("{}/user?accountId={}", self.api(), u.account_id),
                 "accountId": u.account_id,
@@ -313,6 +323,7 @@ impl Ctx<'_> {
         if let Some(due) = self.store.due_dates.get(&idx) {
             f.insert("duedate".into(), json!(due));
         }
+        crate::sandbox::jira::screen::render(self, idx, &mut f);
         f.insert("issuelinks".into(), self.links(idx));
         f.insert(
             "attachment".into(),

@@ -184,8 +184,14 @@ pub async fn create_sprint(
 ) -> Result<Response, ApiError> {
     let b = json_body(&body)?;
     let name = name_of(&b["name"])?.ok_or_else(|| bad("The sprint name is required"))?;
+    // Jira reads the id with a lenient number parser: `2` and `"2"` are the same board.
     let board_id = b["originBoardId"]
         .as_u64()
+        .or_else(|| {
+            b["originBoardId"]
+                .as_str()
+                .and_then(|s| s.trim().parse().ok())
+        })
         .ok_or_else(|| bad("originBoardId is required and must be a number"))?;
     let start = parse_date("startDate", &b["startDate"])?;
     let end = parse_date("endDate", &b["endDate"])?;

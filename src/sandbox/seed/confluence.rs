@@ -3,7 +3,7 @@
 
 use crate::sandbox::model::{InlineMark, Page, PageComment, Space, Store};
 use crate::sandbox::rng::SplitMix64;
-use crate::sandbox::seed::{DAY, HOUR, LABELS, PAGES_PER_SPACE, plain_doc};
+use crate::sandbox::seed::{DAY, HOUR, LABELS, MACRO_PAGE_IDS, PAGES_PER_SPACE, plain_doc};
 use crate::sandbox::text::{RichText, code, doc, heading, list, marked, para, table, text};
 use crate::sandbox::timefmt::SEED_EPOCH;
 
@@ -180,7 +180,80 @@ pub(crate) fn pages(store: &mut Store, rng: &mut SplitMix64) {
                 trashed: false,
                 restrictions: Vec::new(),
             });
+            if let Some(page) = store.pages.last_mut() {
+                page.history = earlier_versions(page);
+            }
             t += i64::try_from(4 + rng.below(30)).unwrap_or(4) * HOUR;
         }
     }
+    macro_pages(store);
+}
+
+/// Gives the [`MACRO_PAGE_IDS`] pages a storage body with macros and a layout around their
+/// seeded text (ids, titles and counts stay as they were; their history is rebuilt on it).
+fn macro_pages(store: &mut Store) {
+    let mention = store
+        .users
+        .get(1)
+        .map(|u| u.account_id.clone())
+        .unwrap_or_default();
+    for id in MACRO_PAGE_IDS {
+        let Some(idx) = store.page_index(id) else {
+            continue;
+        };
+        let page = &mut store.pages[idx];
+        let text = crate::sandbox::confluence::render::storage(page);
+        page.storage = Some(format!(
+            concat!(
+                r#"<ac:layout><ac:layout-section ac:type="two_right_sidebar"><ac:layout-cell>"#,
+                r#"<ac:structured-macro ac:name="toc" ac:schema-version="1"><ac:parameter ac:name="maxLevel">3</ac:parameter></ac:structured-macro>"#,
+                "<h2>Overview</h2>{text}",
+                r#"<ac:structured-macro ac:name="note" ac:schema-version="1"><ac:rich-text-body><p>Check the runbook before changing production.</p></ac:rich-text-body></ac:structured-macro>"#,
+                r#"</ac:layout-cell><ac:layout-cell>"#,
+                r#"<ac:structured-macro ac:name="info" ac:schema-version="1"><ac:parameter ac:name="title">Owners</ac:parameter><ac:rich-text-body><p><ac:link><ri:user ri:account-id="{mention}" /></ac:link> reviews changes.</p></ac:rich-text-body></ac:structured-macro>"#,
+                r#"<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="server">System Jira</ac:parameter><ac:parameter ac:name="key">DEMO-1</ac:parameter></ac:structured-macro>"#,
+                r#"<table data-layout="default"><tbody><tr><th><p>Service</p></th><th><p>Status</p></th></tr><tr><td><p>API</p></td><td><p><ac:structured-macro ac:name="status" ac:schema-version="1"><ac:parameter ac:name="colour">Green</ac:parameter><ac:parameter ac:name="title">OK</ac:parameter></ac:structured-macro></p></td></tr></tbody></table>"#,
+                "</ac:layout-cell></ac:layout-section></ac:layout>"
+            ),
+            text = text,
+            mention = mention
+        ));
+        page.history = earlier_versions(page);
+    }
+}
+
+/// The versions before a seeded page's current one, oldest first, so history and diffs
+/// work on every seeded page: version 1 is a short first draft, the ones between hold
+/// the current body with an open question the current version resolved. Deterministic
+/// and drawing nothing from the seed's random stream.
+fn earlier_versions(page: &Page) -> Vec<crate::sandbox::model::PageVersion> {
+    let current = crate::sandbox::confluence::render::storage(page);
+    (1..page.version)
+        .map(|n| {
+            let first = n == 1;
+            crate::sandbox::model::PageVersion {
+                number: n,
+                title: page.title.clone(),
+                storage: if first {
+                    format!("<p>{}: first draft.</p>", xml_escape(&page.title))
+                } else {
+                    format!("{current}<p>Open question from version {n}: to be confirmed.</p>")
+                },
+                author: if first { page.creator } else { page.modifier },
+                when: page.created + i64::try_from(n - 1).unwrap_or(0) * DAY,
+                message: if first {
+                    String::new()
+                } else {
+                    format!("Review round {n}")
+                },
+                minor: false,
+            }
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

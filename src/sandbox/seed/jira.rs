@@ -4,7 +4,10 @@
 use crate::sandbox::model::{Board, Comment, History, Issue, IssueLink, Sprint, Store, Worklog};
 use crate::sandbox::rng::SplitMix64;
 use crate::sandbox::seed::{DAY, HOUR, ISSUES_PER_PROJECT, LABELS, OBJECTS, VERBS, plain_doc};
-use crate::sandbox::text::{RichText, code, doc, heading, list, marked, para, table, text};
+use crate::sandbox::text::{
+    RichText, code, doc, emoji, heading, list, marked, media, mention, panel, para, status, table,
+    text,
+};
 use crate::sandbox::timefmt::SEED_EPOCH;
 
 pub fn rich_issue_description() -> RichText {
@@ -27,6 +30,51 @@ pub fn rich_issue_description() -> RichText {
         ]),
         code("rust", "fn main() {\n    println!(\"hello sandbox\");\n}"),
     ]))
+}
+
+/// Id of the rich comment seeded on [`RICH_COMMENT_ISSUE`].
+pub const RICH_COMMENT_ID: &str = "19000";
+/// The issue that carries the rich comment.
+pub const RICH_COMMENT_ISSUE: &str = "DEMO-2";
+
+/// A comment with what real sites hold beyond plain text: a panel, a mention, an emoji, a
+/// status lozenge, an embedded image, a table and a code block. Added after the random
+/// seed is drawn, so no other seeded value moves.
+pub(crate) fn rich_comment(store: &mut Store) {
+    let Some(idx) = store.issue_index(RICH_COMMENT_ISSUE) else {
+        return;
+    };
+    let (account, name) = store
+        .users
+        .get(1)
+        .map(|u| (u.account_id.clone(), u.display_name.clone()))
+        .unwrap_or_default();
+    let issue = &mut store.issues[idx];
+    let at = issue.created + 2 * HOUR;
+    issue.comments.push(Comment {
+        id: RICH_COMMENT_ID.into(),
+        author: 2,
+        body: RichText::from_adf(doc(vec![
+            panel(
+                "warning",
+                vec![para(vec![text(
+                    "Deploy is blocked until the migration runs.",
+                )])],
+            ),
+            para(vec![
+                mention(&account, &name),
+                text(" please review "),
+                emoji(":thumbsup:", "👍"),
+                text(" — state: "),
+                status("In review", "yellow"),
+            ]),
+            media("diagram.png"),
+            table(&[&["Check", "Result"], &["migration", "pending"]]),
+            code("sql", "ALTER TABLE users ADD COLUMN locale text;"),
+        ])),
+        created: at,
+        updated: at,
+    });
 }
 
 pub(crate) fn agile(store: &mut Store) {

@@ -17,6 +17,10 @@ use crate::sandbox::text::{RichText, doc, list, para, text};
 
 /// Id of the Confluence page with rich content ("Getting Started" in space `DEMO`).
 pub const RICH_PAGE_ID: &str = "196610";
+/// Seeded pages whose storage holds what real sites do and Markdown cannot carry: a
+/// two-column page layout, a table of contents, an info panel, Jira issue macros and a
+/// user mention (one in DEMO, one in ENG).
+pub const MACRO_PAGE_IDS: [&str; 2] = ["196612", "196642"];
 /// Title of the rich page.
 pub const RICH_PAGE_TITLE: &str = "Getting Started";
 /// Issues per project, in project order (`DEMO`, `OPS`, `MKT`).
@@ -189,6 +193,7 @@ pub fn generate(seed: u64) -> Store {
     jira::links(&mut store, &mut rng);
     metrics::seed(&mut store);
     crate::sandbox::jira::attachments::seed(&mut store);
+    jira::rich_comment(&mut store);
     crate::sandbox::jira::jsm_seed::seed(&mut store);
     people::watchers(&mut store);
     people::releases(&mut store);
@@ -240,6 +245,32 @@ mod tests {
         );
         let rich = &s.pages[s.page_index(RICH_PAGE_ID).expect("rich page exists")];
         assert_eq!(rich.title, RICH_PAGE_TITLE);
+        let demo2 = &s.issues[s
+            .issue_index(jira::RICH_COMMENT_ISSUE)
+            .expect("DEMO-2 exists")];
+        let rich_comment = demo2
+            .comments
+            .iter()
+            .find(|c| c.id == jira::RICH_COMMENT_ID)
+            .expect("the rich comment");
+        for construct in [
+            "{warning}",
+            "[~accountid:",
+            ":thumbsup:",
+            "!diagram.png|thumbnail!",
+            "{code:sql}",
+        ] {
+            assert!(
+                rich_comment.body.wiki.contains(construct),
+                "{construct}: {}",
+                rich_comment.body.wiki
+            );
+        }
+        for id in MACRO_PAGE_IDS {
+            let p = &s.pages[s.page_index(id).expect("macro page exists")];
+            let storage = p.storage.as_deref().unwrap_or_default();
+            assert!(storage.contains("<ac:layout>") && storage.contains("ac:name=\"jira\""));
+        }
         assert!(
             s.pages
                 .iter()
@@ -282,7 +313,7 @@ mod tests {
         let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
-        assert_eq!(format!("{fnv:016x}"), "a1734562226feb7b");
+        assert_eq!(format!("{fnv:016x}"), "f334ec9fd1368750");
     }
 
     #[test]

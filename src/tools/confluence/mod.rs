@@ -23,6 +23,7 @@ mod get_page_views;
 mod get_space_page_tree;
 mod get_space_permissions;
 mod move_page;
+mod preserve;
 mod reply_to_comment;
 mod search;
 mod search_user;

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{allowed_page, summary, to_storage, unsupported};
+use super::preserve::lost_in_markdown;
 use crate::atlassian::confluence::pages::{self, PageUpdate};
 use crate::atlassian::confluence::{self, Page};
 use crate::atlassian::{AtlassianError, CallAuth, ErrorKind, ServiceClient};
@@ -34,6 +35,8 @@ pub struct Args {
     #[schemars(skip)]
     enable_heading_anchors: Option<bool>,
     include_content: Option<bool>,
+    /// Replace macros/layouts Markdown cannot hold
+    overwrite: Option<bool>,
     /// Not supported (accepted so the error can say so; not advertised).
     #[schemars(skip)]
     emoji: Option<String>,
@@ -133,6 +136,20 @@ impl Logic for UpdatePage {
             },
             None => None,
         };
+        let markdown = !matches!(
+            args.content_format.as_deref().map(str::trim),
+            Some("storage")
+        );
+        if args.content.is_some() && markdown && args.overwrite != Some(true) {
+            let lost = lost_in_markdown(&page.storage);
+            if !lost.is_empty() {
+                return ToolOutput::error(format!(
+                    "Page {} holds content Markdown cannot carry ({}); replacing its body with Markdown would drop it, so nothing was saved. To change it safely, edit one section with confluence_update_page_section, or read the storage body (confluence_get_page with convert_to_markdown=false) and send the whole edited body with content_format=storage. Pass overwrite=true only to replace it anyway.",
+                    page.id,
+                    lost.join(", ")
+                ));
+            }
+        }
         let title = args.title.trim();
         if title.is_empty() {
             return ToolOutput::error(

@@ -121,14 +121,14 @@ async fn fetch(
     ctx: &ToolContext,
     issue_key: &str,
     keep: fn(&AttachmentInfo) -> bool,
-) -> Result<(String, Vec<(AttachmentInfo, bytes::Bytes)>), ToolOutput> {
+) -> Result<Fetched, ToolOutput> {
     let (client, auth) = env.jira_call(ctx)?;
     let key = guard_issue(env, issue_key)?;
-    let list = attachments::list(client, &auth, &key)
+    let listing = attachments::list(client, &auth, &key)
         .await
         .map_err(|e| upstream_error(&e))?;
     let limit = env.attachment_max_bytes;
-    let wanted: Vec<AttachmentInfo> = list.into_iter().filter(keep).collect();
+    let wanted: Vec<AttachmentInfo> = listing.files.into_iter().filter(keep).collect();
     if let Some(big) = wanted.iter().find(|a| a.size > limit) {
         return Err(too_large(&key, big, limit));
     }
@@ -140,14 +140,41 @@ async fn fetch(
             Err(e) => return Err(upstream_error(&e)),
         }
     }
-    Ok((key, out))
+    Ok(Fetched {
+        key,
+        files: out,
+        without_id: listing.without_id,
+    })
+}
+
+/// What [`fetch`] got: the fetched files, and the names of attachments Jira listed without
+/// an id (so they could not be fetched; they are reported, never dropped silently).
+struct Fetched {
+    key: String,
+    files: Vec<(AttachmentInfo, bytes::Bytes)>,
+    without_id: Vec<String>,
+}
+
+/// Adds the attachments that could not be fetched to a tool's summary.
+fn with_unfetchable(mut text: Value, without_id: &[String]) -> Value {
+    if !without_id.is_empty() {
+        text["not_downloadable"] = json!(without_id
+            .iter()
+            .map(|f| json!({"filename": f, "reason": "Jira listed this attachment without an id, so it cannot be fetched; open it in Jira"}))
+            .collect::<Vec<_>>());
+    }
+    text
 }
 
 impl Logic for Download {
     type Args = Args;
 
     async fn run(&self, ctx: &ToolContext, args: Args) -> ToolOutput {
-        let (key, files) = tri!(fetch(&self.0, ctx, &args.issue_key, |_| true).await);
+        let Fetched {
+            key,
+            files,
+            without_id,
+        } = tri!(fetch(&self.0, ctx, &args.issue_key, |_| true).await);
         let mut listed = Vec::new();
         let mut content = Vec::new();
         for (mut a, bytes) in files {
@@ -164,7 +191,10 @@ impl Logic for Download {
                 data: STANDARD.encode(&bytes),
             });
         }
-        let text = json!({"issue_key": key, "count": listed.len(), "attachments": listed});
+        let text = with_unfetchable(
+            json!({"issue_key": key, "count": listed.len(), "attachments": listed}),
+            &without_id,
+        );
         content.insert(0, Content::Text(text.to_string()));
         ToolOutput {
             content,
@@ -177,7 +207,11 @@ impl Logic for Images {
     type Args = Args;
 
     async fn run(&self, ctx: &ToolContext, args: Args) -> ToolOutput {
-        let (key, files) = tri!(fetch(&self.0, ctx, &args.issue_key, is_image).await);
+        let Fetched {
+            key,
+            files,
+            without_id,
+        } = tri!(fetch(&self.0, ctx, &args.issue_key, is_image).await);
         let mut listed = Vec::new();
         let mut content = Vec::new();
         for (mut a, bytes) in files {
@@ -189,7 +223,10 @@ impl Logic for Images {
                 mime_type: a.mime_type.clone(),
             });
         }
-        let text = json!({"issue_key": key, "count": listed.len(), "images": listed});
+        let text = with_unfetchable(
+            json!({"issue_key": key, "count": listed.len(), "images": listed}),
+            &without_id,
+        );
         content.insert(0, Content::Text(text.to_string()));
         ToolOutput {
             content,

@@ -55,6 +55,44 @@ const KNOWN: &[&str] = &[
     "project",
 ];
 
+/// Pass-through fields that are noise to a reader (vote and watch counters, progress bars).
+const NOISE: [&str; 4] = ["votes", "watches", "progress", "aggregateprogress"];
+
+/// Keys dropped from any object passed through: links back into the API and icons.
+const LINK_KEYS: [&str; 5] = ["self", "avatarUrls", "iconUrl", "expand", "avatarId"];
+
+fn is_user(o: &Map<String, Value>) -> bool {
+    o.contains_key("displayName")
+        && (o.contains_key("accountId")
+            || o.contains_key("emailAddress")
+            || (o.contains_key("name") && o.contains_key("key")))
+}
+
+/// A pass-through value made readable like the rest of the issue: every user in the house
+/// shape, every Atlassian timestamp in UTC RFC 3339, and API links and avatars dropped —
+/// at any depth.
+pub fn tidy(v: &Value) -> Value {
+    match v {
+        Value::Object(o) if is_user(o) => user(v),
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("doc") => rich_text(v),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| !LINK_KEYS.contains(&k.as_str()))
+                .map(|(k, x)| (k.clone(), tidy(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(tidy).collect()),
+        Value::String(s) if looks_like_time(s) => time_value(Some(v)),
+        other => other.clone(),
+    }
+}
+
+/// `2024-01-02T03:04:05...`: a date, a `T` and a time (cheap test before parsing).
+fn looks_like_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':'
+}
+
 /// One comment.
 pub fn comment(c: &Value) -> Value {
     json!({
@@ -109,7 +147,7 @@ pub fn issue(
     let mut extra = Map::new();
     if let Some(fields) = f.as_object() {
         for (id, value) in fields {
-            if KNOWN.contains(&id.as_str()) || value.is_null() {
+            if KNOWN.contains(&id.as_str()) || NOISE.contains(&id.as_str()) || value.is_null() {
                 continue;
             }
             let name = display_names
@@ -117,12 +155,7 @@ pub fn issue(
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| id.clone());
-            let shaped = if value.get("type").and_then(Value::as_str) == Some("doc") {
-                rich_text(value)
-            } else {
-                value.clone()
-            };
-            extra.insert(name, shaped);
+            extra.insert(name, tidy(value));
         }
     }
     if !extra.is_empty() {
@@ -200,5 +233,53 @@ mod tests {
         assert_eq!(v["comments"][0]["id"], "2");
         assert_eq!(v["comment_total"], 3);
         assert_eq!(v["fields"]["Story Points"], 5);
+    }
+
+    #[test]
+    fn pass_through_fields_get_house_users_utc_times_and_no_link_noise() {
+        let raw = json!({"key": "DEMO-2", "fields": {
+            "customfield_10050": {"accountId": "a9", "displayName": "Zed", "avatarUrls": {"48x48": "x"}, "self": "https://x/user"},
+            "customfield_10051": [{"name": "bob", "key": "JIRAUSER1", "displayName": "Bob", "emailAddress": "b@x"}],
+            "customfield_10020": [{"id": 5, "name": "Sprint 5", "startDate": "2025-01-06T09:00:00.000+0100", "self": "https://x/sprint/5"}],
+            "customfield_10030": {"self": "https://x/option/1", "value": "Major", "id": "10101"},
+            "statuscategorychangedate": "2025-02-01T10:00:00.000-0500",
+            "lastViewed": "2025-02-02T10:00:00.000+0000",
+            "issuelinks": [{"id": "1", "self": "https://x/link/1", "type": {"name": "Blocks", "self": "s"},
+                            "outwardIssue": {"key": "DEMO-3", "fields": {"status": {"name": "Done", "iconUrl": "i"}}}}],
+            "votes": {"votes": 0, "hasVoted": false, "self": "v"},
+            "watches": {"watchCount": 1, "isWatching": true},
+            "progress": {"progress": 0, "total": 0},
+            "aggregateprogress": {"progress": 0, "total": 0},
+            "environment": "Linux 2025-01-01 build"
+        }});
+        let v = issue(&raw, "https://acme", 0, None);
+        let f = &v["fields"];
+        assert_eq!(
+            f["customfield_10050"],
+            json!({"display_name": "Zed", "account_id": "a9"})
+        );
+        assert_eq!(
+            f["customfield_10051"][0],
+            json!({"display_name": "Bob", "name": "bob", "email": "b@x"})
+        );
+        assert_eq!(
+            f["customfield_10020"][0],
+            json!({"id": 5, "name": "Sprint 5", "startDate": "2025-01-06T08:00:00Z"})
+        );
+        assert_eq!(
+            f["customfield_10030"],
+            json!({"value": "Major", "id": "10101"})
+        );
+        assert_eq!(f["statuscategorychangedate"], "2025-02-01T15:00:00Z");
+        assert_eq!(f["lastViewed"], "2025-02-02T10:00:00Z");
+        assert_eq!(
+            f["issuelinks"][0],
+            json!({"id": "1", "type": {"name": "Blocks"},
+            "outwardIssue": {"key": "DEMO-3", "fields": {"status": {"name": "Done"}}}})
+        );
+        assert_eq!(f["environment"], "Linux 2025-01-01 build");
+        for noise in ["votes", "watches", "progress", "aggregateprogress"] {
+            assert!(f.get(noise).is_none(), "{noise} kept");
+        }
     }
 }

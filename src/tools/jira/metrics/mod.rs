@@ -36,8 +36,11 @@ struct Dated {
 
 /// Unix seconds of a Jira or RFC 3339 timestamp.
 fn seconds(v: &Value) -> Option<i64> {
-    let raw = v.as_str()?;
-    timestamp(raw)
+    // `time_value` also reads epoch numbers and `{iso8601}` objects.
+    let normalised = crate::tools::output::time_value(Some(v));
+    normalised
+        .as_str()
+        .map(timestamp)?
         .parse::<jiff::Timestamp>()
         .ok()
         .map(|t| t.as_second())
@@ -103,6 +106,6 @@ async fn fetch(env: &ToolEnv, ctx: &ToolContext, issue_key: &str) -> Result<Date
         status_category: f["status"]["statusCategory"]["key"]
             .as_str()
             .map(str::to_owned),
-        spans: timeline::spans(created, changes),
+        spans: timeline::spans(created, f["status"]["name"].as_str(), changes),
     })
 }

@@ -41,10 +41,23 @@ pub struct Total {
 }
 
 /// The stays in each status, oldest first: the status the issue was created in (from the
-/// first change's `from`) and then one per change. Changes may arrive in any order.
-pub fn spans(created: Option<i64>, mut changes: Vec<Change>) -> Vec<Span> {
+/// first change's `from`) and then one per change. Changes may arrive in any order. An
+/// issue that never changed status has been in its `current` status since `created`: one
+/// open stay, never an empty timeline.
+pub fn spans(created: Option<i64>, current: Option<&str>, mut changes: Vec<Change>) -> Vec<Span> {
     changes.sort_by_key(|c| c.at);
     let mut out = Vec::new();
+    if changes.is_empty() {
+        if let (Some(created), Some(status)) = (created, current) {
+            out.push(Span {
+                status: status.to_owned(),
+                entered: created,
+                exited: None,
+                by: None,
+            });
+        }
+        return out;
+    }
     if let (Some(created), Some(first)) = (created, changes.first())
         && let Some(initial) = first.from.clone()
     {
@@ -124,6 +137,7 @@ mod tests {
     fn spans_start_with_the_creation_status_and_end_open() {
         let s = spans(
             Some(0),
+            Some("Done"),
             vec![
                 change(7200, "In Progress", "Done"),
                 change(600, "To Do", "In Progress"),
@@ -140,9 +154,27 @@ mod tests {
     }
 
     #[test]
+    fn an_issue_that_never_changed_status_has_been_in_it_since_creation() {
+        let s = spans(Some(100), Some("To Do"), Vec::new());
+        assert_eq!(
+            s,
+            vec![Span {
+                status: "To Do".into(),
+                entered: 100,
+                exited: None,
+                by: None
+            }]
+        );
+        assert_eq!(totals(&s)[0].visits, 1);
+        // Without a creation time nothing can be said.
+        assert!(spans(None, Some("To Do"), Vec::new()).is_empty());
+    }
+
+    #[test]
     fn totals_add_up_repeated_visits_and_sort_by_time() {
         let s = spans(
             Some(0),
+            Some("In Progress"),
             vec![
                 change(600, "To Do", "In Progress"),
                 change(1800, "In Progress", "To Do"),
