@@ -27,6 +27,22 @@ pub struct Preflight {
 /// Runs every check for an HTTP or stdio server about to start.
 pub fn check(config: &Config) -> Preflight {
     let mut p = Preflight::default();
+    if config.server.stateless
+        && config
+            .tools
+            .toolsets
+            .iter()
+            .any(|t| t == crate::tools::toolsets::DYNAMIC)
+    {
+        // Each stateless request stands alone, so a toolset enabled by one would be gone by
+        // the next: the session would only ever see the three discovery tools.
+        p.errors.push(
+            "TOOLSETS=dynamic keeps each session's toolsets, and STATELESS=true keeps no sessions; \
+             unset STATELESS, or drop dynamic from TOOLSETS and let clients narrow their tools \
+             per request with the X-MCP-Toolsets header"
+                .into(),
+        );
+    }
     let uid = effective_uid();
     if let Some(path) = &config.security.audit_log_file
         && let Err(e) = probe_append(path)
@@ -183,6 +199,22 @@ mod tests {
 
     fn config(pairs: &[(&str, &str)]) -> Config {
         Config::from_pairs(pairs.iter().copied()).expect("valid")
+    }
+
+    #[test]
+    fn dynamic_toolsets_without_sessions_stop_the_start_naming_both_settings_and_the_header() {
+        let p = check(&config(&[("TOOLSETS", "dynamic"), ("STATELESS", "true")]));
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        for part in ["TOOLSETS=dynamic", "STATELESS=true", "X-MCP-Toolsets"] {
+            assert!(p.errors[0].contains(part), "{}", p.errors[0]);
+        }
+        for ok in [
+            &[("TOOLSETS", "dynamic")][..],
+            &[("TOOLSETS", "all"), ("STATELESS", "true")][..],
+        ] {
+            let p = check(&config(ok));
+            assert!(p.errors.is_empty(), "{ok:?}: {:?}", p.errors);
+        }
     }
 
     #[test]

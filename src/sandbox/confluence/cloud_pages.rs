@@ -168,22 +168,7 @@ pub async fn children(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let base = base_url(&headers);
-    let store = state.store();
-    let idx = page_idx(&store, &id, V2)?;
-    let mut kids: Vec<usize> = (0..store.pages.len())
-        .filter(|&i| !store.pages[i].trashed && store.pages[i].parent == Some(idx))
-        .collect();
-    kids.sort_by_key(|&i| store.pages[i].position);
-    let items = kids
-        .iter()
-        .map(|&i| {
-            let p = &store.pages[i];
-            json!({"id": p.id, "status": "current", "title": p.title,
-                "spaceId": store.spaces.get(p.space).map(|s| s.id.clone()), "childPosition": p.position})
-        })
-        .collect();
-    cursor_page(&q, items, &format!("/pages/{id}/children"), &base)
+    child_pages(&state, &id, &q, &headers, "children", None)
 }
 
 /// `GET /wiki/api/v2/pages/{id}/direct-children?cursor=&limit=`: every direct child of any
@@ -194,9 +179,22 @@ pub async fn direct_children(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let base = base_url(&headers);
+    child_pages(&state, &id, &q, &headers, "direct-children", Some("page"))
+}
+
+/// The page's live children by position, one cursor page of them under `/pages/{id}/{what}`;
+/// each names its `type` when one is given.
+fn child_pages(
+    state: &SandboxState,
+    id: &str,
+    q: &[(String, String)],
+    headers: &HeaderMap,
+    what: &str,
+    kind: Option<&str>,
+) -> Result<Response, ApiError> {
+    let base = base_url(headers);
     let store = state.store();
-    let idx = page_idx(&store, &id, V2)?;
+    let idx = page_idx(&store, id, V2)?;
     let mut kids: Vec<usize> = (0..store.pages.len())
         .filter(|&i| !store.pages[i].trashed && store.pages[i].parent == Some(idx))
         .collect();
@@ -205,11 +203,15 @@ pub async fn direct_children(
         .iter()
         .map(|&i| {
             let p = &store.pages[i];
-            json!({"id": p.id, "status": "current", "title": p.title, "type": "page",
-                "spaceId": store.spaces.get(p.space).map(|s| s.id.clone()), "childPosition": p.position})
+            let mut v = json!({"id": p.id, "status": "current", "title": p.title,
+                "spaceId": store.spaces.get(p.space).map(|s| s.id.clone()), "childPosition": p.position});
+            if let Some(kind) = kind {
+                v["type"] = json!(kind);
+            }
+            v
         })
         .collect();
-    cursor_page(&q, items, &format!("/pages/{id}/direct-children"), &base)
+    cursor_page(q, items, &format!("/pages/{id}/{what}"), &base)
 }
 
 /// `GET /wiki/api/v2/spaces/{id}/pages?depth=all|root&body-format=&cursor=&limit=`.

@@ -34,6 +34,15 @@ fn create_fields(
     let user = json!({"type": "user", "system": "assignee"});
     // Bugs must carry a priority (a common screen configuration); other types default it.
     let is_bug = bug(ctx.store, type_idx);
+    // Fix versions and affects versions offer the same values: the project's versions.
+    let versions = Value::Array(
+        ctx.store
+            .versions
+            .iter()
+            .filter(|v| v.project == project)
+            .map(|v| version_json(ctx.store, v, ctx.base, ctx.flavour))
+            .collect(),
+    );
     let mut f = vec![
         (
             "summary",
@@ -108,28 +117,14 @@ fn create_fields(
             "Fix versions",
             false,
             json!({"type": "array", "items": "version", "system": "fixVersions"}),
-            Some(Value::Array(
-                ctx.store
-                    .versions
-                    .iter()
-                    .filter(|v| v.project == project)
-                    .map(|v| version_json(ctx.store, v, ctx.base, ctx.flavour))
-                    .collect(),
-            )),
+            Some(versions.clone()),
         ),
         (
             "versions",
             "Affects versions",
             false,
             json!({"type": "array", "items": "version", "system": "versions"}),
-            Some(Value::Array(
-                ctx.store
-                    .versions
-                    .iter()
-                    .filter(|v| v.project == project)
-                    .map(|v| version_json(ctx.store, v, ctx.base, ctx.flavour))
-                    .collect(),
-            )),
+            Some(versions),
         ),
         (
             "reporter",
