@@ -10,9 +10,9 @@ Usage: scripts/bench.sh [--compare | --quick] [--out DIR]
 Builds the server and the load generator (examples/loadgen) in release mode, starts the
 sandbox (`mcp-atlassian sandbox`) on loopback and measures, for our server:
 cold start (to /healthz 200 and to initialize + tools/list; median of 10), resident memory
-idle and with 100 and 1,000 open SSE sessions, payload bytes (tools/list with TOOLSETS=all
-and, ours only, TOOLSETS=dynamic at start; the results of the ten most used tools), and
-jira_get_issue / jira_search calls over /mcp (stateful, stateless) and /sse at concurrency
+idle, with 100 and 1,000 open SSE sessions and with 100 and 1,000 idle Streamable HTTP
+sessions, payload bytes (tools/list with TOOLSETS=all and, ours only, TOOLSETS=dynamic at
+start; the results of the ten most used tools), and jira_get_issue / jira_search calls over /mcp (stateful, stateless) and /sse at concurrency
 1, 8 and 64 (throughput, p50/p90/p99, errors), next to the floor: the same REST calls made
 straight to the sandbox.
 
