@@ -10,11 +10,11 @@ Usage: scripts/bench.sh [--compare | --quick] [--out DIR]
 Builds the server and the load generator (examples/loadgen) in release mode, starts the
 sandbox (`mcp-atlassian sandbox`) on loopback and measures, for our server:
 cold start (to /healthz 200 and to initialize + tools/list; median of 10), resident memory
-idle and with 100 and 1,000 open SSE sessions, payload bytes (tools/list with TOOLSETS=all
-and, ours only, TOOLSETS=dynamic at start; the results of the ten most used tools), and
-jira_get_issue / jira_search calls over /mcp (stateful, stateless) and /sse at concurrency
-1, 8 and 64 (throughput, p50/p90/p99, errors), next to the floor: the same REST calls made
-straight to the sandbox.
+idle, with 100 and 1,000 open SSE sessions and with 100 and 1,000 idle Streamable HTTP
+sessions, payload bytes (tools/list with TOOLSETS=all and, ours only, TOOLSETS=dynamic at
+start; the results of the ten most used tools), and jira_get_issue / jira_search calls over
+/mcp (stateful, stateless) and /sse at concurrency 1, 8 and 64 (throughput, p50/p90/p99,
+errors), next to the floor: the same REST calls made straight to the sandbox.
 
   --compare   also measure the reference server, installed with pip into a venv under
               ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-atlassian/bench-venv (first run only);

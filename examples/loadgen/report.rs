@@ -101,8 +101,8 @@ fn describe(c: Option<&Cell>) -> String {
     })
 }
 
-fn sessions_rss(f: &Figures, want: usize) -> (String, Option<u64>) {
-    match f.rss_sessions.iter().find(|(w, _, _)| *w == want) {
+fn sessions_rss(of: &[(usize, usize, Option<u64>)], want: usize) -> (String, Option<u64>) {
+    match of.iter().find(|(w, _, _)| *w == want) {
         Some((_, opened, rss)) if *opened == want => (mb(*rss), *rss),
         Some((_, opened, rss)) => (format!("{} ({opened} opened)", mb(*rss)), None),
         None => ("—".into(), None),
@@ -157,15 +157,24 @@ impl Report {
                 .zip(r.rss_idle_bytes)
                 .and_then(|(o, f)| ratio(o as f64, f as f64)),
         );
-        for want in set.sessions {
-            let (os, ov) = sessions_rss(&ours, want);
-            let (rs, rv) = sessions_rss(r, want);
-            push(
-                format!("RSS with {want} open SSE sessions"),
-                os,
-                rs,
-                ov.zip(rv).and_then(|(o, f)| ratio(o as f64, f as f64)),
-            );
+        for (kind, o, rf) in [
+            ("SSE", &ours.rss_sessions, &r.rss_sessions),
+            (
+                "idle Streamable HTTP",
+                &ours.rss_streamable,
+                &r.rss_streamable,
+            ),
+        ] {
+            for want in set.sessions {
+                let (os, ov) = sessions_rss(o, want);
+                let (rs, rv) = sessions_rss(rf, want);
+                push(
+                    format!("RSS with {want} open {kind} sessions"),
+                    os,
+                    rs,
+                    ov.zip(rv).and_then(|(o, f)| ratio(o as f64, f as f64)),
+                );
+            }
         }
         push(
             format!(
@@ -346,6 +355,20 @@ fn targets(
         measured: mb(thousand),
         met: thousand.map(|b| b < 100_000_000),
     });
+    for (kind, of) in [
+        ("SSE", &ours.rss_sessions),
+        ("idle Streamable HTTP", &ours.rss_streamable),
+    ] {
+        let rss = of
+            .iter()
+            .find(|(w, n, _)| *w == last && *n == last)
+            .and_then(|(_, _, r)| *r);
+        t.push(Target {
+            target: format!("RSS with {last} {kind} sessions < 45 MB (issue 19)"),
+            measured: mb(rss),
+            met: rss.map(|b| b < 45_000_000),
+        });
+    }
     let mut worst: Option<(f64, String)> = None;
     for c in &ours.cells {
         if c.result.concurrency != 1 {

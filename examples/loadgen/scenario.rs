@@ -102,8 +102,11 @@ pub struct Figures {
     pub dynamic_list: Option<(usize, usize)>,
     pub result_bytes: Vec<(String, usize)>,
     pub rss_idle_bytes: Option<u64>,
-    /// (sessions asked for, sessions opened, RSS bytes).
+    /// Legacy SSE streams held open: (sessions asked for, sessions opened, RSS bytes).
     pub rss_sessions: Vec<(usize, usize, Option<u64>)>,
+    /// Idle Streamable HTTP sessions (`initialize` + `notifications/initialized`, then no
+    /// connection): (sessions asked for, sessions opened, RSS bytes).
+    pub rss_streamable: Vec<(usize, usize, Option<u64>)>,
     pub cells: Vec<Cell>,
     pub notes: Vec<String>,
 }
@@ -315,6 +318,46 @@ async fn memory(srv: &Running, set: &Settings, out: &mut Figures) {
     }
 }
 
+/// RSS with 100 and 1,000 idle Streamable HTTP sessions, on a server started for it.
+async fn streamable_memory(srv: &Running, set: &Settings, out: &mut Figures) {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut opened = 0;
+    let t0 = Instant::now();
+    for want in set.sessions {
+        while opened < want && t0.elapsed() < Duration::from_secs(60) {
+            let batch = (want - opened).min(32);
+            let opens = (0..batch).map(|_| async {
+                // A client of its own: the session outlives its connection, as an idle
+                // client's does.
+                let http = reqwest::Client::builder()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                Streamable::new(http, &srv.base)
+                    .initialize()
+                    .await
+                    .map(|_| ())
+            });
+            let results = futures::future::join_all(opens).await;
+            if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+                out.notes.push(format!(
+                    "Streamable HTTP sessions: stopped at {opened}: {e}"
+                ));
+                break;
+            }
+            opened += batch;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        out.rss_streamable.push((want, opened, srv.rss_bytes()));
+        eprintln!(
+            "  {opened} Streamable HTTP sessions open: RSS {:.1} MB",
+            srv.rss_bytes().unwrap_or(0) as f64 / 1e6
+        );
+        if opened < want {
+            break;
+        }
+    }
+}
+
 /// All measurements for the server `l` starts.
 pub async fn measure(http: &reqwest::Client, l: &Launcher, set: &Settings) -> Figures {
     let mut out = Figures::default();
@@ -344,6 +387,14 @@ pub async fn measure(http: &reqwest::Client, l: &Launcher, set: &Settings) -> Fi
     }
     if l.kind == Kind::Ours {
         dynamic_list(http, l, &mut out).await;
+    }
+    // On a server of its own: the load cells' sessions would count in the figure.
+    match l.start(http, Mode::Stateful).await {
+        Ok((srv, _)) => {
+            streamable_memory(&srv, set, &mut out).await;
+            srv.stop().await;
+        }
+        Err(e) => out.notes.push(format!("Streamable HTTP sessions: {e}")),
     }
     out
 }
