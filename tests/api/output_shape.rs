@@ -22,7 +22,7 @@ async fn args_for(sb: &SandboxApp, tool: &str, flavour: &str) -> Value {
         "confluence_download_attachment" => json!({"attachment_id": "att400002"}),
         "confluence_download_content_attachments"
         | "confluence_get_attachments"
-        | "confluence_get_page_images" => json!({"content_id": "196610"}),
+        | "confluence_get_page_images" => json!({"content_id": "196609"}),
         "confluence_get_comments"
         | "confluence_get_inline_comments"
         | "confluence_get_labels"
