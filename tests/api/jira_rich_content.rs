@@ -1,6 +1,7 @@
-//! Richer seed data (issue 17 item 5): DEMO-1's description and the comment seeded on DEMO-2 hold a panel, a
-//! mention, an emoji, a status lozenge, an embedded image, a table and a code block (ADF on
-//! Cloud, wiki markup on Server/DC); the issue tools read every one of them into Markdown.
+//! Richer seed data (issue 17 item 5): DEMO-1's description and the comment seeded on DEMO-2
+//! hold a panel, a mention, an emoji, a status lozenge, an embedded image, a table and a code
+//! block (ADF on Cloud, wiki markup on Server/DC); the issue tools read every one of them into
+//! Markdown.
 
 use serde_json::json;
 
