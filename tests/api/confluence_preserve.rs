@@ -138,3 +138,37 @@ async fn markdown_updates_of_plain_pages_go_through() {
     assert!(!r.is_error, "{}", r.text);
     assert_eq!(held(&sb, "196611").await.0, version + 1);
 }
+
+#[tokio::test]
+async fn macro_pages_read_as_markdown_with_panels_code_tables_status_and_jira_links() {
+    for flavour in ["cloud", "server"] {
+        let sb = spawn_with_sandbox(flavour, &[]).await;
+        let v = sb
+            .call("confluence_get_page", json!({"page_id": MACRO_PAGE_IDS[0]}))
+            .await
+            .json();
+        let body = v["page"]["content"]
+            .as_str()
+            .or_else(|| v["content"].as_str())
+            .unwrap_or_else(|| panic!("{flavour}: no content in {v}"))
+            .to_owned();
+        for want in [
+            "## Overview",
+            "Check the runbook before changing production.",
+            "reviews changes.",
+            "DEMO-1",
+            "| Service | Status |",
+            "```bash\nmake deploy ENV=staging\n```",
+        ] {
+            assert!(
+                body.contains(want),
+                "{flavour}: {want:?} missing from\n{body}"
+            );
+        }
+        assert!(
+            body.contains("| API | [OK] |"),
+            "{flavour}: status lost\n{body}"
+        );
+        sb.stop().await;
+    }
+}

@@ -1,6 +1,7 @@
-//! Richer seed data (issue 17 item 5): the comment seeded on DEMO-2 holds a panel, a
-//! mention, an emoji, a status lozenge, an embedded image, a table and a code block (ADF on
-//! Cloud, wiki markup on Server/DC); the issue tools read every one of them into Markdown.
+//! Richer seed data (issue 17 item 5): DEMO-1's description and the comment seeded on DEMO-2
+//! hold a panel, a mention, an emoji, a status lozenge, an embedded image, a table and a code
+//! block (ADF on Cloud, wiki markup on Server/DC); the issue tools read every one of them into
+//! Markdown.
 
 use serde_json::json;
 
@@ -64,5 +65,52 @@ async fn rich_comment_content_reaches_the_agent_as_markdown_in_both_flavours() {
                 "a Cloud account id on Server/DC\n{body}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn a_rich_issue_description_reaches_the_agent_as_markdown_in_both_flavours() {
+    for flavour in ["cloud", "server"] {
+        let sb = spawn_with_sandbox(flavour, &[]).await;
+        let v = sb
+            .call("jira_get_issue", json!({"issue_key": "DEMO-1"}))
+            .await
+            .json();
+        let body = v["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{flavour}: no description in {v}"))
+            .to_owned();
+        for want in [
+            "## Overview",
+            "| Environment | URL |",
+            "| staging | ",
+            "https://staging.example.com",
+            "```rust\nfn main() {",
+            "> **Note:** Rollout needs a sign-off from the on-call team.",
+            "architecture.png",
+        ] {
+            assert!(
+                body.contains(want),
+                "{flavour}: {want:?} missing from\n{body}"
+            );
+        }
+        assert!(
+            body.contains("🚀") || body.contains(":rocket:"),
+            "{flavour}: emoji lost\n{body}"
+        );
+        assert!(
+            body.to_lowercase().contains("ready"),
+            "{flavour}: status lost\n{body}"
+        );
+        if flavour == "cloud" {
+            assert!(body.contains("[@Alice Anders]"), "mention lost\n{body}");
+        } else {
+            assert!(body.contains("alice"), "mention lost\n{body}");
+            assert!(
+                !body.contains("accountid:"),
+                "a Cloud account id on Server/DC\n{body}"
+            );
+        }
+        sb.stop().await;
     }
 }

@@ -45,6 +45,7 @@ mod jira_service_desk;
 mod jira_workflow;
 mod jira_worklog;
 mod metrics;
+mod output_shape;
 mod priming;
 mod redis;
 mod security;

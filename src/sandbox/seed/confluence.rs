@@ -213,6 +213,7 @@ fn macro_pages(store: &mut Store) {
                 r#"<ac:structured-macro ac:name="info" ac:schema-version="1"><ac:parameter ac:name="title">Owners</ac:parameter><ac:rich-text-body><p><ac:link><ri:user ri:account-id="{mention}" /></ac:link> reviews changes.</p></ac:rich-text-body></ac:structured-macro>"#,
                 r#"<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="server">System Jira</ac:parameter><ac:parameter ac:name="key">DEMO-1</ac:parameter></ac:structured-macro>"#,
                 r#"<table data-layout="default"><tbody><tr><th><p>Service</p></th><th><p>Status</p></th></tr><tr><td><p>API</p></td><td><p><ac:structured-macro ac:name="status" ac:schema-version="1"><ac:parameter ac:name="colour">Green</ac:parameter><ac:parameter ac:name="title">OK</ac:parameter></ac:structured-macro></p></td></tr></tbody></table>"#,
+                r#"<ac:structured-macro ac:name="code" ac:schema-version="1"><ac:parameter ac:name="language">bash</ac:parameter><ac:plain-text-body><![CDATA[make deploy ENV=staging]]></ac:plain-text-body></ac:structured-macro>"#,
                 "</ac:layout-cell></ac:layout-section></ac:layout>"
             ),
             text = text,

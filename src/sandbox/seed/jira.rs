@@ -10,7 +10,10 @@ use crate::sandbox::text::{
 };
 use crate::sandbox::timefmt::SEED_EPOCH;
 
-pub fn rich_issue_description() -> RichText {
+/// DEMO-1's description: headings, marks, lists, a table and a code block, then a note
+/// panel that mentions `mentioned` (account id, display name) with an emoji, a status
+/// lozenge and an embedded image — what real descriptions hold.
+pub fn rich_issue_description(mentioned: (&str, &str)) -> RichText {
     RichText::from_adf(doc(vec![
         heading(2, "Overview"),
         para(vec![
@@ -29,6 +32,21 @@ pub fn rich_issue_description() -> RichText {
             &["production", "https://example.com"],
         ]),
         code("rust", "fn main() {\n    println!(\"hello sandbox\");\n}"),
+        panel(
+            "note",
+            vec![para(vec![text(
+                "Rollout needs a sign-off from the on-call team.",
+            )])],
+        ),
+        para(vec![
+            text("Owner: "),
+            mention(mentioned.0, mentioned.1),
+            text(" "),
+            emoji(":rocket:", "🚀"),
+            text(" — state: "),
+            status("Ready", "green"),
+        ]),
+        media("architecture.png"),
     ]))
 }
 
@@ -162,7 +180,11 @@ pub(crate) fn issues(store: &mut Store, rng: &mut SplitMix64) {
                 labels = vec!["backend".into(), "docs".into()];
             }
             let description = if n == 1 && p == 0 {
-                Some(rich_issue_description())
+                let u = store.users.get(1);
+                Some(rich_issue_description((
+                    u.map_or("", |u| u.account_id.as_str()),
+                    u.map_or("", |u| u.display_name.as_str()),
+                )))
             } else if rng.chance(85) {
                 Some(plain_doc(rng))
             } else {
