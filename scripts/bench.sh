@@ -51,6 +51,9 @@ fi
 
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
+# Absolute: the load generator starts the binaries from their own working directories.
+mkdir -p "$target"
+target="$(cd "$target" && pwd)"
 out="${out:-$target/bench}"
 mkdir -p "$out"
 
