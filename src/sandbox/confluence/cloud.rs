@@ -12,11 +12,9 @@ use crate::sandbox::confluence::render::{
     BodyFormat, cloud_search_result, cloud_user, v2_page, v2_space,
 };
 use crate::sandbox::confluence::{
-    decode_cursor, encode_cursor, limit_param, list_param, param, query_string,
+    cql_hits, decode_cursor, encode_cursor, limit_param, list_param, param, query_string,
 };
-use crate::sandbox::cql::{Context, compile};
 use crate::sandbox::error::{ApiError, Family};
-use crate::sandbox::timefmt::now_secs;
 use crate::sandbox::{SandboxState, base_url};
 
 type Q = Query<Vec<(String, String)>>;
@@ -183,10 +181,6 @@ pub async fn search(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let cql_text = param(&q, "cql")
-        .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request(V1, "CQL query parameter is required"))?;
-    let cql = compile(cql_text).map_err(|m| ApiError::bad_request(V1, m))?;
     let limit = limit_param(&q, "limit", 25, 100, V1)?.max(1);
     let start = match param(&q, "cursor") {
         Some(c) => decode_cursor(Some(c), V1)?,
@@ -194,13 +188,7 @@ pub async fn search(
     };
     let base = base_url(&headers);
     let store = state.store();
-    let hits = cql.run(
-        &store,
-        Context {
-            current_user: me,
-            now: now_secs(),
-        },
-    );
+    let (cql_text, hits) = cql_hits(&q, &store, me)?;
     let results: Vec<Value> = hits
         .iter()
         .skip(start)

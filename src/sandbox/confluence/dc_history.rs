@@ -11,11 +11,10 @@ use serde_json::{Value, json};
 
 use crate::sandbox::auth::CurrentUser;
 use crate::sandbox::confluence::render::{dc_person, search_result};
-use crate::sandbox::confluence::{limit_param, param, query_string};
-use crate::sandbox::cql::{Context, compile};
+use crate::sandbox::confluence::{cql_hits, limit_param, query_string};
 use crate::sandbox::error::{ApiError, Family};
 use crate::sandbox::model::Store;
-use crate::sandbox::timefmt::{confluence as ts, now_secs};
+use crate::sandbox::timefmt::confluence as ts;
 use crate::sandbox::{SandboxState, base_url};
 
 type Q = Query<Vec<(String, String)>>;
@@ -40,21 +39,11 @@ pub async fn search(
     Query(q): Q,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let cql_text = param(&q, "cql")
-        .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request(V1, "CQL query parameter is required"))?;
-    let cql = compile(cql_text).map_err(|m| ApiError::bad_request(V1, m))?;
     let limit = limit_param(&q, "limit", 25, 100, V1)?.max(1);
     let start = limit_param(&q, "start", 0, usize::MAX, V1)?;
     let base = base_url(&headers);
     let store = state.store();
-    let hits = cql.run(
-        &store,
-        Context {
-            current_user: me,
-            now: now_secs(),
-        },
-    );
+    let (cql_text, hits) = cql_hits(&q, &store, me)?;
     let results: Vec<Value> = hits
         .iter()
         .skip(start)

@@ -201,6 +201,25 @@ pub fn routes() -> Router<SandboxState> {
         )
 }
 
+/// The pages a v1 search's `cql` parameter finds for `user`, now, with the CQL text:
+/// 400 when the parameter is missing, blank or not valid CQL.
+pub fn cql_hits<'a>(
+    q: &'a [(String, String)],
+    store: &crate::sandbox::model::Store,
+    user: usize,
+) -> Result<(&'a str, Vec<usize>), ApiError> {
+    let v1 = Family::ConfluenceV1;
+    let text = param(q, "cql")
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request(v1, "CQL query parameter is required"))?;
+    let cql = crate::sandbox::cql::compile(text).map_err(|m| ApiError::bad_request(v1, m))?;
+    let ctx = crate::sandbox::cql::Context {
+        current_user: user,
+        now: crate::sandbox::timefmt::now_secs(),
+    };
+    Ok((text, cql.run(store, ctx)))
+}
+
 /// First value of query parameter `name`.
 pub fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
     q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
