@@ -144,6 +144,8 @@ conformance_run_new() {
     fi
     if [ "$failed" -eq 0 ]; then
         echo "conformance $label: $passed $unit passed, 0 failed"
+    elif [ "$status" -eq 0 ] && ! grep -q '^ *- ' "$baseline"; then
+        echo "conformance $label: $passed $unit passed, $failed failed (extension or pending scenarios the revision does not score; $(basename "$baseline") lists nothing)"
     elif [ "$status" -eq 0 ]; then
         echo "conformance $label: $passed $unit passed, $failed failed (expected in $(basename "$baseline"), or not scored for the revision)"
     else

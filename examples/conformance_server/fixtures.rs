@@ -6,12 +6,15 @@
 //! for by name, with the texts, URIs and MIME types it checks. Test-only: nothing here
 //! reaches Jira or Confluence, and the project's tool registry is not involved.
 //!
-//! Layout: this file holds the `ServerHandler` and per-session state; `fixtures/tools.rs`
-//! the tools, `fixtures/catalog.rs` the resources, prompts and completion values.
+//! Layout: this file holds the `ServerHandler`, per-session and per-process state;
+//! `fixtures/tools.rs` the tools, `fixtures/mrtr.rs` the multi-round-trip (input-required)
+//! tools and prompt of SEP-2322, `fixtures/listen.rs` the `subscriptions/listen` streams of
+//! SEP-2575, `fixtures/catalog.rs` the resources, prompts and completion values.
 //!
 //! Invariants: every value the suite compares is a constant in these files; the session
-//! factory builds one `ConformanceServer` per MCP session, so the logging level and the
-//! subscriptions it holds are per session; tool failures the caller should read are
+//! factory builds one `ConformanceServer` per MCP session (and per stateless request), so
+//! the logging level and the legacy resource subscriptions it holds are per session, while
+//! the `requestState` key and the open listen streams are per process ([`Shared`]); tool failures the caller should read are
 //! `isError` results, JSON-RPC errors are kept for protocol misuse (unknown tool, prompt or
 //! resource, missing argument).
 #![expect(
@@ -21,6 +24,8 @@
 )]
 
 mod catalog;
+mod listen;
+mod mrtr;
 mod tools;
 
 use std::collections::BTreeSet;
@@ -32,10 +37,10 @@ use rmcp::model::{
     JsonObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
     ListToolsResult, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ResourceContents,
-    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams, Tool,
-    UnsubscribeRequestParams,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::{Peer, RequestContext};
+use rmcp::service::{Peer, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 
@@ -50,11 +55,29 @@ const LOGGER: &str = "conformance";
 /// The MCP server the conformance suite is run against.
 ///
 /// Cheap to clone; clones share one session's state (logging level, subscriptions). Give
-/// each session its own instance: `StreamableHttpService::new(|| Ok(ConformanceServer::new()), …)`.
+/// each session its own instance: `move || ConformanceServer::new(shared.clone())`.
 #[derive(Clone, Debug)]
 pub struct ConformanceServer {
     implementation: Implementation,
     session: Arc<SessionState>,
+    shared: Arc<Shared>,
+}
+
+/// What every session and stateless request of one process shares.
+#[derive(Debug)]
+pub struct Shared {
+    seal: mrtr::StateSeal,
+    listeners: Arc<listen::Listeners>,
+}
+
+impl Shared {
+    /// A fresh `requestState` key and no listen streams; fails only without an OS random source.
+    pub fn new() -> Result<Arc<Self>, String> {
+        Ok(Arc::new(Self {
+            seal: mrtr::StateSeal::new()?,
+            listeners: Arc::default(),
+        }))
+    }
 }
 
 #[derive(Debug)]
@@ -63,29 +86,20 @@ struct SessionState {
     subscriptions: Mutex<BTreeSet<String>>,
 }
 
-impl Default for ConformanceServer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ConformanceServer {
-    /// A server that reports itself as `mcp-atlassian-conformance` at this crate's version.
-    pub fn new() -> Self {
-        Self::with_implementation(Implementation::new(
-            "mcp-atlassian-conformance",
-            env!("CARGO_PKG_VERSION"),
-        ))
-    }
-
-    /// A server that reports `implementation` in its `initialize` result.
-    pub fn with_implementation(implementation: Implementation) -> Self {
+    /// A server for one session that reports itself as `mcp-atlassian-conformance` at this
+    /// crate's version, sharing `shared` with the process's other sessions.
+    pub fn new(shared: Arc<Shared>) -> Self {
         Self {
-            implementation,
+            implementation: Implementation::new(
+                "mcp-atlassian-conformance",
+                env!("CARGO_PKG_VERSION"),
+            ),
             session: Arc::new(SessionState {
                 log_level: Mutex::new(LoggingLevel::Info),
                 subscriptions: Mutex::new(BTreeSet::new()),
             }),
+            shared,
         }
     }
 
@@ -142,9 +156,11 @@ impl ServerHandler for ConformanceServer {
             .enable_logging()
             .enable_completions()
             .enable_prompts()
+            .enable_prompts_list_changed()
             .enable_resources()
             .enable_resources_subscribe()
             .enable_tools()
+            .enable_tool_list_changed()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(self.implementation.clone())
@@ -168,8 +184,26 @@ impl ServerHandler for ConformanceServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        if let Some(response) = tools::input_required(&request) {
-            return Ok(response);
+        let capabilities = context.client_capabilities();
+        if let Some(response) = self.shared.seal.call_tool(&request, capabilities.as_ref()) {
+            return response;
+        }
+        match request.name.as_ref() {
+            listen::TRIGGER_TOOLS => {
+                return Ok(
+                    listen::trigger(&self.shared.listeners, listen::Change::Tools)
+                        .await
+                        .into(),
+                );
+            }
+            listen::TRIGGER_PROMPTS => {
+                return Ok(
+                    listen::trigger(&self.shared.listeners, listen::Change::Prompts)
+                        .await
+                        .into(),
+                );
+            }
+            _ => {}
         }
         tools::call(self, request, context).await.map(Into::into)
     }
@@ -239,6 +273,17 @@ impl ServerHandler for ConformanceServer {
         Ok(())
     }
 
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(listen::Listeners::accept(requested))
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        self.shared.listeners.listen(context).await
+    }
+
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -250,8 +295,17 @@ impl ServerHandler for ConformanceServer {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        let capabilities = context.client_capabilities();
+        if let Some(response) = self.shared.seal.get_prompt(
+            &request.name,
+            capabilities.as_ref(),
+            request.input_responses.as_ref(),
+            request.request_state.as_deref(),
+        ) {
+            return response;
+        }
         let arguments = request.arguments.clone().unwrap_or_default();
         let messages = catalog::prompt_messages(&request.name, &arguments)?;
         Ok(GetPromptResult::new(messages).into())
@@ -293,7 +347,7 @@ mod tests {
 
     #[test]
     fn initialize_reports_the_conformance_implementation() {
-        let info = ConformanceServer::new().get_info();
+        let info = ConformanceServer::new(Shared::new().expect("shared state")).get_info();
         assert_eq!(info.server_info.name, "mcp-atlassian-conformance");
         assert!(info.capabilities.tools.is_some());
         assert!(info.capabilities.completions.is_some());
@@ -304,5 +358,11 @@ mod tests {
             .as_ref()
             .and_then(|resources| resources.subscribe);
         assert_eq!(subscribe, Some(true));
+        let tools_changed = info
+            .capabilities
+            .tools
+            .as_ref()
+            .and_then(|tools| tools.list_changed);
+        assert_eq!(tools_changed, Some(true));
     }
 }

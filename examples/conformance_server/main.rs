@@ -15,7 +15,7 @@ use mcp_atlassian::app::{Application, spawn_signal_handler};
 use mcp_atlassian::config::Config;
 use tokio_util::sync::CancellationToken;
 
-use fixtures::ConformanceServer;
+use fixtures::{ConformanceServer, Shared};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,7 +35,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let app = match Application::build_with(&config, Arc::new(ConformanceServer::new)).await {
+    let shared = match Shared::new() {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("conformance_server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let factory = Arc::new(move || ConformanceServer::new(shared.clone()));
+    let app = match Application::build_with(&config, factory).await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("conformance_server: {e:#}");
