@@ -188,22 +188,13 @@ impl ServerHandler for ConformanceServer {
         if let Some(response) = self.shared.seal.call_tool(&request, capabilities.as_ref()) {
             return response;
         }
-        match request.name.as_ref() {
-            listen::TRIGGER_TOOLS => {
-                return Ok(
-                    listen::trigger(&self.shared.listeners, listen::Change::Tools)
-                        .await
-                        .into(),
-                );
-            }
-            listen::TRIGGER_PROMPTS => {
-                return Ok(
-                    listen::trigger(&self.shared.listeners, listen::Change::Prompts)
-                        .await
-                        .into(),
-                );
-            }
-            _ => {}
+        let change = match request.name.as_ref() {
+            listen::TRIGGER_TOOLS => Some(listen::Change::Tools),
+            listen::TRIGGER_PROMPTS => Some(listen::Change::Prompts),
+            _ => None,
+        };
+        if let Some(change) = change {
+            return Ok(listen::trigger(&self.shared.listeners, change).await.into());
         }
         tools::call(self, request, context).await.map(Into::into)
     }
